@@ -1,0 +1,25 @@
+// Package engineio implements an Engine.IO protocol v4 server: the transport
+// layer under Socket.IO, usable on its own like Node's engine.io package.
+//
+// A Server owns sessions (Socket values). Each session is reached by HTTP
+// long-polling, by WebSocket, or by polling first and then upgraded to a
+// WebSocket. The package imports no web framework and no WebSocket library:
+// adapters such as stdsio translate their requests into a Request value and
+// call ServePoll, or validate an upgrade with PrepareWebSocket, upgrade the
+// connection with their own library and hand it to Ticket.Serve.
+//
+// # Concurrency
+//
+// Each session has one reader and one writer. Outgoing messages go through a
+// bounded queue; when it is full the QueueFullPolicy decides what happens
+// (by default the slow client is closed and a log line says so). Message
+// handlers for one session run in arrival order on the reader's goroutine.
+// No user callback runs while a lock is held, and a panic in a callback is
+// recovered and logged.
+//
+// # Errors
+//
+// Protocol errors are answered as the reference server answers them: HTTP 400
+// with a JSON body {"code":N,"message":"..."} (codes 0 to 5), or 403 for a
+// request refused by Options.AllowRequest.
+package engineio

@@ -1,0 +1,46 @@
+package engineio
+
+// Message is an outgoing Engine.IO message, encoded once. A Message is
+// immutable after construction, so one value may be sent to many sessions
+// (a broadcast) without copying or re-encoding: each transport writes the
+// same bytes.
+type Message struct {
+	typ    packetType
+	binary bool
+	data   []byte // the payload, without the type byte
+	frame  []byte // websocket frame: type byte + data for text, data for binary
+}
+
+// TextMessage returns a text message carrying data. The caller must not
+// modify data afterwards.
+func TextMessage(data []byte) *Message {
+	return controlMessage(packetMessage, data)
+}
+
+// BinaryMessage returns a binary message carrying data. The caller must not
+// modify data afterwards.
+func BinaryMessage(data []byte) *Message {
+	return &Message{typ: packetMessage, binary: true, data: data, frame: data}
+}
+
+// Binary reports whether m is a binary message.
+func (m *Message) Binary() bool { return m.binary }
+
+// Data returns the payload of m. It must not be modified.
+func (m *Message) Data() []byte { return m.data }
+
+func controlMessage(t packetType, data []byte) *Message {
+	frame := make([]byte, 1+len(data))
+	frame[0] = byte(t)
+	copy(frame[1:], data)
+	return &Message{typ: t, data: frame[1:], frame: frame}
+}
+
+// Shared control messages; immutable.
+var (
+	msgPing      = controlMessage(packetPing, nil)
+	msgPong      = controlMessage(packetPong, nil)
+	msgPongProbe = controlMessage(packetPong, []byte("probe"))
+	msgNoop      = controlMessage(packetNoop, nil)
+	msgClose     = controlMessage(packetClose, nil)
+)

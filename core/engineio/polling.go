@@ -1,0 +1,194 @@
+package engineio
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// ServePoll answers an HTTP long-polling request (handshake, GET, POST or
+// OPTIONS preflight). It blocks on the caller's goroutine: a GET waits until
+// the session has data, the poll window ends, the session closes, or ctx is
+// done. The adapter writes the returned Response with an explicit status.
+func (s *Server) ServePoll(ctx context.Context, r *Request) *Response {
+	if r.Method == http.MethodOptions {
+		if why := s.checkOrigin(r); why != "" {
+			return s.refuse(r, CodeBadRequest, "", why)
+		}
+		return s.preflight(r)
+	}
+	transport := r.Query.Get("transport")
+	if transport == TransportWebSocket {
+		if !s.opts.allows(transport) {
+			return s.refuse(r, CodeUnknownTransport, "", "transport websocket is not enabled")
+		}
+		return s.refuse(r, CodeBadRequest, "", "websocket transport without an upgrade")
+	}
+	if transport != TransportPolling {
+		return s.refuse(r, CodeUnknownTransport, "", "unknown transport "+transport)
+	}
+	sock, resp := s.verify(r, transport, false)
+	if resp != nil {
+		return resp
+	}
+	if sock == nil {
+		return s.pollHandshake(ctx, r)
+	}
+	switch r.Method {
+	case http.MethodGet:
+		return s.answer(r, sock.servePollGet(ctx))
+	case http.MethodPost:
+		if r.BodyTooLarge {
+			sock.log.Info("engineio: POST body larger than MaxHTTPBufferSize", "max", s.opts.MaxHTTPBufferSize)
+			sock.closeNow(ReasonTransportError, ErrMessageTooLarge)
+			resp := s.refuse(r, CodeBadRequest, "", "payload too large")
+			resp.Status = http.StatusRequestEntityTooLarge
+			return resp
+		}
+		return s.answer(r, sock.servePollPost(r.Body))
+	default:
+		return s.refuse(r, CodeBadRequest, "", "method "+r.Method+" on a polling session")
+	}
+}
+
+// ErrMessageTooLarge reports a message or POST body over MaxHTTPBufferSize.
+var ErrMessageTooLarge = errorString("engineio: message larger than MaxHTTPBufferSize")
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }
+
+// pollResult is what a session answers a GET or POST with.
+type pollResult struct {
+	body []byte
+	code int // an Engine.IO error code when >= 0
+	why  string
+}
+
+func (s *Server) pollHandshake(ctx context.Context, r *Request) *Response {
+	r.Body = nil
+	sock, err := s.open(r, TransportPolling, nil)
+	if err != nil {
+		return s.refuse(r, CodeBadRequest, "", err.Error())
+	}
+	resp := s.answer(r, sock.servePollGet(ctx))
+	if c := s.opts.Cookie; c != nil && resp.Status == http.StatusOK {
+		ck := http.Cookie{Name: c.Name, Value: sock.id, Path: c.Path, Domain: c.Domain,
+			MaxAge: c.MaxAge, Secure: c.Secure, HttpOnly: !c.AllowScripts, SameSite: c.SameSite}
+		resp.Header.Add("Set-Cookie", ck.String())
+	}
+	return resp
+}
+
+// answer turns a pollResult into a Response with CORS headers and, when it
+// pays, HTTP compression.
+func (s *Server) answer(r *Request, res pollResult) *Response {
+	if res.code >= 0 {
+		return s.refuse(r, res.code, "", res.why)
+	}
+	h := http.Header{}
+	s.corsHeaders(r, h)
+	h.Set("Content-Type", "text/plain; charset=UTF-8")
+	body := res.body
+	if !s.opts.DisableHTTPCompression && len(body) >= s.opts.CompressionThreshold {
+		if enc, out := compress(r.Header.Get("Accept-Encoding"), body); enc != "" {
+			h.Set("Content-Encoding", enc)
+			h.Add("Vary", "Accept-Encoding")
+			body = out
+		}
+	}
+	return &Response{Status: http.StatusOK, Header: h, Body: body}
+}
+
+// servePollGet answers a long-poll GET with the queued messages.
+func (sock *Socket) servePollGet(ctx context.Context) pollResult {
+	sock.mu.Lock()
+	if sock.polling {
+		sock.mu.Unlock()
+		sock.log.Info("engineio: overlapping GET on a polling session")
+		sock.closeNow(ReasonTransportError, errOverlap)
+		return pollResult{code: CodeBadRequest, why: "overlapping GET"}
+	}
+	sock.polling = true
+	var timer *time.Timer
+	for len(sock.queue) == 0 && sock.state != stateClosed && sock.transport == TransportPolling {
+		sock.mu.Unlock()
+		if timer == nil {
+			timer = time.NewTimer(sock.srv.pollWindow())
+			defer timer.Stop()
+		}
+		expired := false
+		select {
+		case <-sock.wake:
+		case <-sock.done:
+		case <-timer.C:
+			expired = true
+		case <-ctx.Done():
+			expired = true
+		}
+		sock.mu.Lock()
+		if expired {
+			break
+		}
+	}
+	sock.polling = false
+	var msgs []*Message
+	switch {
+	case sock.state == stateClosed:
+		msgs = []*Message{msgClose}
+	case sock.transport != TransportPolling:
+		// Upgraded while waiting: the queue now belongs to the websocket.
+		msgs = []*Message{msgNoop}
+		defer sock.signal()
+	case len(sock.queue) == 0:
+		msgs = []*Message{msgNoop}
+	default:
+		msgs = sock.takeQueue(make([]*Message, 0, len(sock.queue)))
+	}
+	finished := sock.state == stateClosing && len(sock.queue) == 0 && msgs[len(msgs)-1] == msgClose
+	sock.mu.Unlock()
+
+	n := 0
+	for _, m := range msgs {
+		n += len(m.frame) + 1
+		if m.binary {
+			n += len(m.data)/2 + 4
+		}
+	}
+	body := make([]byte, 0, n)
+	for i, m := range msgs {
+		if i > 0 {
+			body = append(body, recordSeparator)
+		}
+		body = appendPollRecord(body, m)
+	}
+	if finished {
+		sock.finishClosing()
+	}
+	return pollResult{body: body, code: -1}
+}
+
+var errOverlap = errorString("engineio: overlapping request on a polling session")
+
+// servePollPost processes the packets of a POST body in order.
+func (sock *Socket) servePollPost(body []byte) pollResult {
+	sock.mu.Lock()
+	if sock.posting {
+		sock.mu.Unlock()
+		sock.log.Info("engineio: overlapping POST on a polling session")
+		sock.closeNow(ReasonTransportError, errOverlap)
+		return pollResult{code: CodeBadRequest, why: "overlapping POST"}
+	}
+	sock.posting = true
+	sock.mu.Unlock()
+	err := decodePayload(body, sock.handlePacket)
+	sock.mu.Lock()
+	sock.posting = false
+	sock.mu.Unlock()
+	if err != nil && err != errStop {
+		sock.log.Info("engineio: bad POST payload", "err", err)
+		sock.closeNow(ReasonParseError, err)
+		return pollResult{code: CodeBadRequest, why: "parse error: " + err.Error()}
+	}
+	return pollResult{body: []byte("ok"), code: -1}
+}

@@ -1,0 +1,243 @@
+package engineio
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Server is an Engine.IO server. Create it with New; its methods are safe
+// for concurrent use.
+type Server struct {
+	opts Options
+	log  *slog.Logger
+
+	// onConnection is set before serving starts and read without a lock.
+	onConnection func(*Socket)
+
+	mu       sync.RWMutex // guards sessions and shutdown
+	sessions map[string]*Socket
+	shutdown bool
+	live     sync.WaitGroup // one count per open session
+}
+
+// New returns a Server configured by opts; zero fields take their defaults.
+func New(opts Options) *Server {
+	opts = opts.withDefaults()
+	return &Server{
+		opts:     opts,
+		log:      opts.Logger,
+		sessions: make(map[string]*Socket),
+	}
+}
+
+// Options returns the server's options with defaults applied.
+func (s *Server) Options() Options { return s.opts }
+
+// Path returns the URL path the server answers, with a trailing slash.
+func (s *Server) Path() string { return s.opts.Path }
+
+// OnConnection sets the function called for each new session, before any of
+// its messages is read. It runs on the goroutine serving the handshake; set
+// the session's OnMessage and OnClose callbacks there. Call OnConnection
+// before the server receives requests.
+func (s *Server) OnConnection(fn func(*Socket)) { s.onConnection = fn }
+
+// Socket returns the open session with the given id, or nil.
+func (s *Server) Socket(id string) *Socket {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.sessions[id]
+}
+
+// Len returns the number of open sessions.
+func (s *Server) Len() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.sessions)
+}
+
+// ErrServerClosed is returned for requests that arrive after Shutdown.
+var ErrServerClosed = errors.New("engineio: server closed")
+
+// Shutdown closes every session with reason "server shutting down" (each
+// client receives a close packet), refuses new sessions, and waits until
+// all sessions have closed or ctx is done. When ctx ends first, the
+// remaining sessions are closed at once and ctx's error is returned.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.shutdown = true
+	all := make([]*Socket, 0, len(s.sessions))
+	for _, sock := range s.sessions {
+		all = append(all, sock)
+	}
+	s.mu.Unlock()
+	for _, sock := range all {
+		sock.closeGracefully(ReasonServerShutdown)
+	}
+	done := make(chan struct{})
+	go func() {
+		s.live.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		for _, sock := range all {
+			sock.closeNow(ReasonServerShutdown, nil)
+		}
+		<-done
+		return ctx.Err()
+	}
+}
+
+// newID returns a fresh session id.
+func (s *Server) newID(r *Request) (string, error) {
+	if s.opts.GenerateID != nil {
+		return s.opts.GenerateID(r)
+	}
+	var b [15]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return base64.RawURLEncoding.EncodeToString(b[:]), nil
+}
+
+// open registers a new session and runs the OnConnection callback. It
+// returns nil when the server is shutting down.
+func (s *Server) open(r *Request, transport string, ws Conn) (*Socket, error) {
+	id, err := s.newID(r)
+	if err != nil {
+		return nil, err
+	}
+	sock := newSocket(s, id, r, transport)
+	sock.ws = ws
+	sock.queue = append(sock.queue, s.openMessage(id, transport))
+	if s.opts.InitialPacket != nil {
+		sock.queue = append(sock.queue, TextMessage(s.opts.InitialPacket))
+	}
+	s.mu.Lock()
+	if s.shutdown {
+		s.mu.Unlock()
+		return nil, ErrServerClosed
+	}
+	if _, dup := s.sessions[id]; dup {
+		s.mu.Unlock()
+		return nil, errors.New("engineio: duplicate session id")
+	}
+	s.sessions[id] = sock
+	s.live.Add(1)
+	s.mu.Unlock()
+	s.log.Debug("engineio: session opened", "sid", id, "transport", transport, "remote", r.RemoteAddr)
+	sock.startHeartbeat()
+	if fn := s.onConnection; fn != nil {
+		sock.callback("OnConnection", func() { fn(sock) })
+	}
+	return sock, nil
+}
+
+func (s *Server) remove(sock *Socket) {
+	s.mu.Lock()
+	_, ok := s.sessions[sock.id]
+	if ok {
+		delete(s.sessions, sock.id)
+	}
+	s.mu.Unlock()
+	if ok {
+		s.live.Done()
+	}
+}
+
+// handshake is the open packet's JSON, with the keys in the reference
+// server's order.
+type handshake struct {
+	SID          string   `json:"sid"`
+	Upgrades     []string `json:"upgrades"`
+	PingInterval int64    `json:"pingInterval"`
+	PingTimeout  int64    `json:"pingTimeout"`
+	MaxPayload   int64    `json:"maxPayload"`
+}
+
+func (s *Server) openMessage(id, transport string) *Message {
+	upgrades := []string{}
+	if transport == TransportPolling && !s.opts.DisableUpgrades && s.opts.allows(TransportWebSocket) {
+		upgrades = append(upgrades, TransportWebSocket)
+	}
+	b, _ := json.Marshal(handshake{ // plain strings and numbers always marshal
+		SID:          id,
+		Upgrades:     upgrades,
+		PingInterval: s.opts.PingInterval.Milliseconds(),
+		PingTimeout:  s.opts.PingTimeout.Milliseconds(),
+		MaxPayload:   s.opts.MaxHTTPBufferSize,
+	})
+	return controlMessage(packetOpen, b)
+}
+
+// refuse logs why a request is refused and builds the error answer.
+func (s *Server) refuse(r *Request, code int, message, why string) *Response {
+	s.log.Info("engineio: request refused", "code", code, "reason", why,
+		"method", r.Method, "path", r.Path, "query", r.Query.Encode(), "remote", r.RemoteAddr)
+	h := http.Header{}
+	s.corsHeaders(r, h)
+	return errorResponse(code, message, h)
+}
+
+// verify applies the checks shared by polling and websocket requests. It
+// returns the target session for requests with a sid, or an error answer.
+func (s *Server) verify(r *Request, transport string, upgrade bool) (*Socket, *Response) {
+	if !s.opts.allows(transport) {
+		return nil, s.refuse(r, CodeUnknownTransport, "", "transport "+strconv.Quote(transport)+" is not enabled")
+	}
+	if why := s.checkOrigin(r); why != "" {
+		return nil, s.refuse(r, CodeBadRequest, "", why)
+	}
+	if sid := r.Query.Get("sid"); sid != "" {
+		sock := s.Socket(sid)
+		if sock == nil {
+			return nil, s.refuse(r, CodeUnknownSID, "", "unknown session id")
+		}
+		cur := sock.Transport()
+		if !upgrade && cur != transport {
+			return nil, s.refuse(r, CodeBadRequest, "", "session uses transport "+cur)
+		}
+		if upgrade && (cur != TransportPolling || s.opts.DisableUpgrades) {
+			return nil, s.refuse(r, CodeBadRequest, "", "upgrade not allowed")
+		}
+		return sock, nil
+	}
+	if r.Method != http.MethodGet {
+		return nil, s.refuse(r, CodeBadHandshakeMethod, "", "handshake with method "+r.Method)
+	}
+	if r.Query.Get("EIO") != "4" {
+		return nil, s.refuse(r, CodeUnsupportedVersion, "", "EIO="+strconv.Quote(r.Query.Get("EIO")))
+	}
+	if s.opts.AllowRequest != nil {
+		if err := s.opts.AllowRequest(r); err != nil {
+			return nil, s.refuse(r, CodeForbidden, err.Error(), "AllowRequest: "+err.Error())
+		}
+	}
+	s.mu.RLock()
+	down := s.shutdown
+	s.mu.RUnlock()
+	if down {
+		return nil, s.refuse(r, CodeBadRequest, "", "server shutting down")
+	}
+	return nil, nil
+}
+
+// pollWindow bounds how long a long-poll GET waits for data. The server
+// pings every PingInterval, so a live session always has data sooner;
+// the bound matters for hosts that cannot report a client going away.
+func (s *Server) pollWindow() time.Duration {
+	return s.opts.PingInterval + s.opts.PingTimeout
+}
+
+// Engine returns s. It lets adapters accept an Engine.IO server and a
+// Socket.IO server (which exposes its Engine.IO server) alike.
+func (s *Server) Engine() *Server { return s }

@@ -1,0 +1,332 @@
+package engineio
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+)
+
+// CloseReason says why a session closed. The values are the reference
+// server's reason strings.
+type CloseReason string
+
+// Close reasons.
+const (
+	// ReasonTransportClose: the client closed the connection or sent a
+	// close packet.
+	ReasonTransportClose CloseReason = "transport close"
+	// ReasonTransportError: the transport failed (a write error, an
+	// overlapping request, an oversized message, a full outbound queue).
+	ReasonTransportError CloseReason = "transport error"
+	// ReasonPingTimeout: the client did not answer a ping in time.
+	ReasonPingTimeout CloseReason = "ping timeout"
+	// ReasonForcedClose: the server closed the session (Socket.Close).
+	ReasonForcedClose CloseReason = "forced close"
+	// ReasonParseError: the client sent a packet that could not be decoded.
+	ReasonParseError CloseReason = "parse error"
+	// ReasonServerShutdown: the server is shutting down (Server.Shutdown).
+	ReasonServerShutdown CloseReason = "server shutting down"
+)
+
+// Errors returned by Socket methods.
+var (
+	// ErrClosed is returned when sending to a session that is closed or
+	// closing.
+	ErrClosed = errors.New("engineio: session closed")
+	// ErrQueueFull is returned when the outbound queue is full; see
+	// QueueFullPolicy.
+	ErrQueueFull = errors.New("engineio: outbound queue full")
+)
+
+type sessionState int
+
+const (
+	stateOpen    sessionState = iota
+	stateClosing              // draining the queue, which ends with a close packet
+	stateClosed
+)
+
+// Socket is one Engine.IO session. Its methods are safe for concurrent use.
+type Socket struct {
+	srv *Server
+	id  string
+	req *Request
+	log *slog.Logger
+
+	// Set by the OnConnection callback before any message is read.
+	onMessage func(data []byte, binary bool)
+	onClose   func(reason CloseReason, err error)
+
+	// wake carries one token when the queue gained messages or the state
+	// changed. At most one goroutine waits on it (the pending long-poll or
+	// the websocket writer), and each re-checks the state after waking, so
+	// no wake-up is lost.
+	wake chan struct{}
+	// done is closed when the session has closed.
+	done chan struct{}
+
+	mu sync.Mutex // guards the fields below
+	// queue holds the messages not yet handed to a transport.
+	queue        []*Message
+	transport    string
+	ws           Conn // the active websocket, once upgraded or websocket-only
+	state        sessionState
+	closeReason  CloseReason // the reason a graceful close will report
+	polling      bool        // a GET is being served
+	posting      bool        // a POST is being served
+	upgrading    bool        // a websocket probe is in progress
+	awaitingPong bool
+	timer        *time.Timer // heartbeat
+	timerAt      time.Time   // when the heartbeat timer is due
+}
+
+func newSocket(srv *Server, id string, req *Request, transport string) *Socket {
+	return &Socket{
+		srv:       srv,
+		id:        id,
+		req:       req,
+		log:       srv.log.With("sid", id),
+		wake:      make(chan struct{}, 1),
+		done:      make(chan struct{}),
+		transport: transport,
+	}
+}
+
+// ID returns the session id.
+func (s *Socket) ID() string { return s.id }
+
+// Request returns the handshake request. Its Body is nil.
+func (s *Socket) Request() *Request { return s.req }
+
+// Transport returns the current transport name: "polling" or "websocket".
+func (s *Socket) Transport() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.transport
+}
+
+// Done returns a channel that is closed when the session has closed.
+func (s *Socket) Done() <-chan struct{} { return s.done }
+
+// OnMessage sets the function called for every message the client sends,
+// in arrival order, on the session's reader goroutine. data belongs to the
+// callee. Set it in the Server's OnConnection callback.
+func (s *Socket) OnMessage(fn func(data []byte, binary bool)) { s.onMessage = fn }
+
+// OnClose sets the function called once when the session closes, with the
+// reason and, for transport failures, the underlying error. Set it in the
+// Server's OnConnection callback.
+func (s *Socket) OnClose(fn func(reason CloseReason, err error)) { s.onClose = fn }
+
+// SendText sends a text message.
+func (s *Socket) SendText(text string) error { return s.Send(TextMessage([]byte(text))) }
+
+// SendBinary sends a binary message. data must not be modified afterwards.
+func (s *Socket) SendBinary(data []byte) error { return s.Send(BinaryMessage(data)) }
+
+// Send queues msgs for delivery, in order and without interleaving with
+// other Send calls. It does not wait for the transport.
+func (s *Socket) Send(msgs ...*Message) error {
+	s.mu.Lock()
+	if s.state != stateOpen {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	if max := s.srv.opts.MaxQueuedMessages; len(s.queue)+len(msgs) > max {
+		s.mu.Unlock()
+		if s.srv.opts.QueueFull == QueueFullDrop {
+			s.log.Warn("engineio: outbound queue full, message dropped", "queued", max)
+			return ErrQueueFull
+		}
+		s.log.Warn("engineio: outbound queue full, closing slow client", "queued", max)
+		s.closeNow(ReasonTransportError, ErrQueueFull)
+		return ErrQueueFull
+	}
+	s.queue = append(s.queue, msgs...)
+	s.mu.Unlock()
+	s.signal()
+	return nil
+}
+
+// Writable reports whether a message sent now would be written without
+// waiting: the session is open, its queue is empty and a transport is ready
+// to write (a pending long-poll or a websocket).
+func (s *Socket) Writable() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state == stateOpen && len(s.queue) == 0 && (s.ws != nil || s.polling)
+}
+
+// Close closes the session: the messages already queued are delivered,
+// then a close packet, then the transport is closed. The OnClose callback
+// receives ReasonForcedClose.
+func (s *Socket) Close() { s.closeGracefully(ReasonForcedClose) }
+
+func (s *Socket) closeGracefully(reason CloseReason) {
+	s.mu.Lock()
+	if s.state != stateOpen {
+		s.mu.Unlock()
+		return
+	}
+	s.state = stateClosing
+	s.closeReason = reason
+	s.queue = append(s.queue, msgClose)
+	s.mu.Unlock()
+	s.signal()
+	// A client that never collects the close packet is dropped anyway.
+	time.AfterFunc(s.srv.opts.PingTimeout, func() { s.closeNow(reason, nil) })
+}
+
+// enqueueControl queues a protocol message, bypassing the queue bound.
+func (s *Socket) enqueueControl(m *Message) {
+	s.mu.Lock()
+	if s.state == stateClosed {
+		s.mu.Unlock()
+		return
+	}
+	s.queue = append(s.queue, m)
+	s.mu.Unlock()
+	s.signal()
+}
+
+func (s *Socket) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// takeQueue appends the queued messages to dst and empties the queue,
+// keeping its storage. s.mu must be held.
+func (s *Socket) takeQueue(dst []*Message) []*Message {
+	dst = append(dst, s.queue...)
+	clear(s.queue)
+	s.queue = s.queue[:0]
+	return dst
+}
+
+// closeNow closes the session at once, discarding the queue. Only the first
+// call has an effect.
+func (s *Socket) closeNow(reason CloseReason, err error) {
+	s.mu.Lock()
+	if s.state == stateClosed {
+		s.mu.Unlock()
+		return
+	}
+	s.state = stateClosed
+	s.queue = nil
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	ws := s.ws
+	s.mu.Unlock()
+	close(s.done)
+	if ws != nil {
+		_ = ws.Close()
+	}
+	s.srv.remove(s)
+	if err != nil {
+		s.log.Info("engineio: session closed", "reason", string(reason), "err", err)
+	} else {
+		s.log.Debug("engineio: session closed", "reason", string(reason))
+	}
+	if fn := s.onClose; fn != nil {
+		s.callback("OnClose", func() { fn(reason, err) })
+	}
+}
+
+// finishClosing completes a graceful close once the close packet has been
+// handed to the transport.
+func (s *Socket) finishClosing() {
+	s.mu.Lock()
+	reason := s.closeReason
+	s.mu.Unlock()
+	s.closeNow(reason, nil)
+}
+
+// callback runs a user callback, recovering and logging a panic.
+func (s *Socket) callback(name string, fn func()) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.log.Error("engineio: panic in callback", "callback", name, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		}
+	}()
+	fn()
+}
+
+// startHeartbeat arms the ping timer. It is called once, when the session
+// opens.
+func (s *Socket) startHeartbeat() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.timerAt = time.Now().Add(s.srv.opts.PingInterval)
+	s.timer = time.AfterFunc(s.srv.opts.PingInterval, s.heartbeat)
+}
+
+// heartbeat runs when the heartbeat timer fires: it sends a ping, or closes
+// the session when the previous ping went unanswered.
+func (s *Socket) heartbeat() {
+	s.mu.Lock()
+	if s.state == stateClosed || time.Now().Before(s.timerAt) {
+		// Closed, or rescheduled by a pong while this run was starting.
+		s.mu.Unlock()
+		return
+	}
+	if s.awaitingPong {
+		s.mu.Unlock()
+		s.closeNow(ReasonPingTimeout, nil)
+		return
+	}
+	s.awaitingPong = true
+	s.queue = append(s.queue, msgPing)
+	s.resetTimer(s.srv.opts.PingTimeout)
+	s.mu.Unlock()
+	s.signal()
+}
+
+// resetTimer reschedules the heartbeat. s.mu must be held.
+func (s *Socket) resetTimer(d time.Duration) {
+	s.timerAt = time.Now().Add(d)
+	s.timer.Reset(d)
+}
+
+func (s *Socket) onPong() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.awaitingPong && s.state != stateClosed {
+		s.awaitingPong = false
+		s.resetTimer(s.srv.opts.PingInterval)
+	}
+}
+
+// errStop ends the processing of a payload after the session closed.
+var errStop = errors.New("engineio: session closed while reading")
+
+// handlePacket processes one packet from the client, on the reader path.
+func (s *Socket) handlePacket(p packet) error {
+	select {
+	case <-s.done:
+		return errStop
+	default:
+	}
+	switch p.typ {
+	case packetMessage:
+		if fn := s.onMessage; fn != nil {
+			s.callback("OnMessage", func() { fn(p.data, p.binary) })
+		}
+	case packetPong:
+		s.onPong()
+	case packetPing:
+		s.enqueueControl(controlMessage(packetPong, p.data))
+	case packetClose:
+		s.closeNow(ReasonTransportClose, nil)
+		return errStop
+	case packetNoop:
+	default:
+		return fmt.Errorf("%w: unexpected packet type %q", ErrInvalidPacket, byte(p.typ))
+	}
+	return nil
+}

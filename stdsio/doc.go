@@ -1,0 +1,18 @@
+// Package stdsio mounts an Engine.IO or Socket.IO server on net/http.
+//
+// Handler serves the server's path; Middleware serves it in front of
+// another handler, which keeps receiving every other request. A request
+// belongs to the server when its path is exactly the server's path without
+// the trailing slash, or starts with the path including the slash: with the
+// default "/socket.io/", both "/socket.io" and "/socket.io/x" match, and
+// "/socket.iox" does not.
+//
+// WebSocket upgrades use gorilla/websocket. The origin policy is the core's
+// (see engineio.CORSOptions), applied before the upgrade, so a refused
+// upgrade is an ordinary HTTP error answer.
+//
+// Long-polls extend their own write deadline through
+// http.ResponseController, so an http.Server WriteTimeout shorter than the
+// ping interval does not cut them. http.Server.Shutdown does not track
+// upgraded connections: call the sio server's Shutdown as well.
+package stdsio
