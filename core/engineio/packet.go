@@ -84,7 +84,6 @@ func decodePayload(b []byte, fn func(packet) error) error {
 	return nil
 }
 
-
 // appendPollRecord appends the polling encoding of m to dst.
 func appendPollRecord(dst []byte, m *Message) []byte {
 	if m.binary {
