@@ -144,7 +144,9 @@ func (sock *Socket) serveWebSocket(conn Conn) {
 
 // readLoop reads messages until an error or the session closes.
 func (sock *Socket) readLoop(conn Conn) error {
-	idle := sock.srv.opts.PingInterval + sock.srv.opts.PingTimeout
+	// A backstop only: the heartbeat closes a silent client first, with
+	// reason "ping timeout".
+	idle := 2 * (sock.srv.opts.PingInterval + sock.srv.opts.PingTimeout)
 	for {
 		_ = conn.SetReadDeadline(time.Now().Add(idle))
 		typ, data, err := conn.ReadMessage()

@@ -1,0 +1,9 @@
+//go:build !unix
+
+package compat
+
+import "os/exec"
+
+// setProcessGroup is a no-op where process groups are not available: the
+// context only kills node itself.
+func setProcessGroup(*exec.Cmd) {}
