@@ -1,0 +1,320 @@
+package core
+
+import (
+	"sync"
+
+	"github.com/socketio-go/sio/core/engineio"
+	"github.com/socketio-go/sio/core/parser"
+)
+
+// ClientManager is the contract between a server and its peers (Node.js
+// calls it the adapter, python-socketio the client manager): it makes the
+// Adapter of each namespace. The in-memory manager (NewMemoryManager) serves
+// a single process; the managers of package queue carry the same operations
+// over a message broker.
+type ClientManager interface {
+	// NewAdapter returns the adapter of nsp. It is called once per
+	// namespace, when the namespace is created.
+	NewAdapter(nsp *Namespace) Adapter
+}
+
+// BroadcastOptions selects the recipients of a broadcast and how it is
+// delivered.
+type BroadcastOptions struct {
+	// Rooms limits the broadcast to the sockets in any of these rooms (a
+	// socket id is a room). Empty: every socket of the namespace.
+	Rooms []string
+	// Except excludes the sockets in any of these rooms.
+	Except []string
+	// Volatile drops the packet for sockets whose transport is not ready
+	// to write.
+	Volatile bool
+	// Local delivers to this server's sockets only.
+	Local bool
+}
+
+// Adapter keeps the room membership of one namespace and delivers its
+// broadcasts. Its methods are safe for concurrent use.
+type Adapter interface {
+	// AddAll adds the socket id to rooms.
+	AddAll(id string, rooms []string)
+	// Del removes the socket id from room.
+	Del(id, room string)
+	// DelAll removes the socket id from every room.
+	DelAll(id string)
+	// SocketRooms returns the rooms of the socket id (its own id included).
+	SocketRooms(id string) []string
+	// Sockets returns the ids of the local sockets in any of rooms, or of
+	// every local socket when rooms is empty.
+	Sockets(rooms []string) []string
+	// Broadcast delivers p to the sockets opts selects.
+	Broadcast(p *Packet, opts BroadcastOptions)
+	// BroadcastWithAck delivers p, which carries an ack id, to the sockets
+	// opts selects. It calls onCount with the number of recipients (once
+	// per server reached; -1 later for a recipient that left without
+	// replying), then onAck with each reply as it arrives.
+	BroadcastWithAck(p *Packet, opts BroadcastOptions, onCount func(n int), onAck func(reply Args))
+	// Close releases the adapter's resources when the server shuts down.
+	Close()
+}
+
+// Packet is a packet on its way to many sockets: the parser's form, for
+// adapters that forward it to other servers, and its encoding, computed
+// once for all local recipients.
+type Packet struct {
+	parser.Outgoing
+
+	once sync.Once
+	msgs []*engineio.Message
+	err  error
+}
+
+// NewPacket returns a Packet for out.
+func NewPacket(out parser.Outgoing) *Packet { return &Packet{Outgoing: out} }
+
+// encoded returns the packet's Engine.IO messages, encoding it on first use.
+func (p *Packet) encoded(codec parser.Codec) ([]*engineio.Message, error) {
+	p.once.Do(func() {
+		var enc parser.Encoded
+		enc, p.err = codec.Encode(p.Outgoing)
+		if p.err == nil {
+			p.msgs = engineMessages(enc)
+		}
+	})
+	return p.msgs, p.err
+}
+
+// engineMessages converts an encoded packet into Engine.IO messages.
+func engineMessages(enc parser.Encoded) []*engineio.Message {
+	msgs := make([]*engineio.Message, len(enc))
+	for i, m := range enc {
+		if m.Binary {
+			msgs[i] = engineio.BinaryMessage(m.Data)
+		} else {
+			msgs[i] = engineio.TextMessage(m.Data)
+		}
+	}
+	return msgs
+}
+
+// NewMemoryManager returns the in-memory ClientManager: rooms and
+// broadcasts within one process.
+func NewMemoryManager() ClientManager { return memoryManager{} }
+
+type memoryManager struct{}
+
+func (memoryManager) NewAdapter(nsp *Namespace) Adapter { return NewMemoryAdapter(nsp) }
+
+// MemoryAdapter is the in-memory Adapter. Broker adapters embed it for the
+// local part of every operation.
+type MemoryAdapter struct {
+	nsp *Namespace
+
+	mu    sync.RWMutex // guards rooms and sids
+	rooms map[string]map[string]struct{}
+	sids  map[string]map[string]struct{}
+}
+
+// NewMemoryAdapter returns an empty in-memory adapter for nsp.
+func NewMemoryAdapter(nsp *Namespace) *MemoryAdapter {
+	return &MemoryAdapter{
+		nsp:   nsp,
+		rooms: make(map[string]map[string]struct{}),
+		sids:  make(map[string]map[string]struct{}),
+	}
+}
+
+// Namespace returns the adapter's namespace.
+func (a *MemoryAdapter) Namespace() *Namespace { return a.nsp }
+
+// AddAll implements Adapter.
+func (a *MemoryAdapter) AddAll(id string, rooms []string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	mine := a.sids[id]
+	if mine == nil {
+		mine = make(map[string]struct{}, len(rooms))
+		a.sids[id] = mine
+	}
+	for _, r := range rooms {
+		mine[r] = struct{}{}
+		members := a.rooms[r]
+		if members == nil {
+			members = make(map[string]struct{})
+			a.rooms[r] = members
+		}
+		members[id] = struct{}{}
+	}
+}
+
+// Del implements Adapter.
+func (a *MemoryAdapter) Del(id, room string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if mine := a.sids[id]; mine != nil {
+		delete(mine, room)
+	}
+	a.delMember(room, id)
+}
+
+// delMember removes id from room. a.mu must be held for writing.
+func (a *MemoryAdapter) delMember(room, id string) {
+	if members := a.rooms[room]; members != nil {
+		delete(members, id)
+		if len(members) == 0 {
+			delete(a.rooms, room)
+		}
+	}
+}
+
+// DelAll implements Adapter.
+func (a *MemoryAdapter) DelAll(id string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for r := range a.sids[id] {
+		a.delMember(r, id)
+	}
+	delete(a.sids, id)
+}
+
+// SocketRooms implements Adapter.
+func (a *MemoryAdapter) SocketRooms(id string) []string {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	mine := a.sids[id]
+	if mine == nil {
+		return nil
+	}
+	out := make([]string, 0, len(mine))
+	for r := range mine {
+		out = append(out, r)
+	}
+	return out
+}
+
+// Rooms returns every room that has a member.
+func (a *MemoryAdapter) Rooms() []string {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	out := make([]string, 0, len(a.rooms))
+	for r := range a.rooms {
+		out = append(out, r)
+	}
+	return out
+}
+
+// Sockets implements Adapter.
+func (a *MemoryAdapter) Sockets(rooms []string) []string {
+	var out []string
+	a.forEach(BroadcastOptions{Rooms: rooms}, func(id string) { out = append(out, id) })
+	return out
+}
+
+// forEach calls fn with the id of every socket opts selects, once each,
+// while holding a.mu for reading: fn must not call back into a.
+func (a *MemoryAdapter) forEach(opts BroadcastOptions, fn func(id string)) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	var except map[string]struct{}
+	if len(opts.Except) > 0 {
+		except = make(map[string]struct{})
+		for _, r := range opts.Except {
+			for id := range a.rooms[r] {
+				except[id] = struct{}{}
+			}
+		}
+	}
+	if len(opts.Rooms) == 0 {
+		for id := range a.sids {
+			if _, skip := except[id]; !skip {
+				fn(id)
+			}
+		}
+		return
+	}
+	var seen map[string]struct{}
+	if len(opts.Rooms) > 1 {
+		seen = make(map[string]struct{})
+	}
+	for _, r := range opts.Rooms {
+		for id := range a.rooms[r] {
+			if _, skip := except[id]; skip {
+				continue
+			}
+			if seen != nil {
+				if _, dup := seen[id]; dup {
+					continue
+				}
+				seen[id] = struct{}{}
+			}
+			fn(id)
+		}
+	}
+}
+
+var socketSlices = sync.Pool{New: func() any { s := make([]*Socket, 0, 64); return &s }}
+
+// Broadcast implements Adapter: it encodes p once and queues the same
+// messages on every selected local socket.
+func (a *MemoryAdapter) Broadcast(p *Packet, opts BroadcastOptions) {
+	a.deliver(p, opts, nil, nil)
+}
+
+// BroadcastWithAck implements Adapter.
+func (a *MemoryAdapter) BroadcastWithAck(p *Packet, opts BroadcastOptions, onCount func(int), onAck func(Args)) {
+	a.deliver(p, opts, onCount, onAck)
+}
+
+// deliver queues p on the local sockets opts selects. With onAck, each
+// recipient waits for a reply to p.ID, and onCount learns how many there
+// are before any is sent.
+func (a *MemoryAdapter) deliver(p *Packet, opts BroadcastOptions, onCount func(int), onAck func(Args)) {
+	msgs, err := p.encoded(a.nsp.srv.codec)
+	if err != nil {
+		a.nsp.srv.log.Error("sio: cannot encode broadcast", "event", p.Event, "err", err)
+		if onCount != nil {
+			onCount(0)
+		}
+		return
+	}
+	bufp := socketSlices.Get().(*[]*Socket)
+	targets := (*bufp)[:0]
+	a.nsp.mu.RLock()
+	a.forEach(opts, func(id string) {
+		if s := a.nsp.sockets[id]; s != nil {
+			targets = append(targets, s)
+		}
+	})
+	a.nsp.mu.RUnlock()
+	if onAck != nil {
+		// A recipient that leaves before replying is no longer expected.
+		cb := func(reply Args, err error) {
+			if err != nil {
+				onCount(-1)
+				return
+			}
+			onAck(reply)
+		}
+		n := 0
+		for _, s := range targets {
+			if !opts.Volatile || s.conn().Writable() {
+				if s.registerAck(p.ID, cb) {
+					targets[n] = s
+					n++
+				}
+			}
+		}
+		clear(targets[n:])
+		targets = targets[:n]
+		onCount(n)
+	}
+	for i, s := range targets {
+		s.sendEncoded(msgs, opts.Volatile && onAck == nil)
+		targets[i] = nil
+	}
+	*bufp = targets[:0]
+	socketSlices.Put(bufp)
+}
+
+// Close implements Adapter.
+func (a *MemoryAdapter) Close() {}

@@ -1,0 +1,156 @@
+package core
+
+import (
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/socketio-go/sio/core/engineio"
+	"github.com/socketio-go/sio/core/parser"
+)
+
+// client is one Engine.IO connection and the namespace sockets on it.
+type client struct {
+	srv  *Server
+	conn *engineio.Socket
+	dec  parser.Decoder // used by the reader only
+
+	mu        sync.Mutex         // guards sockets, connectTimer and closed
+	sockets   map[string]*Socket // by namespace name
+	connected bool               // a namespace has been joined once
+	closed    bool
+	timer     *time.Timer
+}
+
+func newClient(srv *Server, conn *engineio.Socket) *client {
+	c := &client{
+		srv:     srv,
+		conn:    conn,
+		dec:     srv.codec.NewDecoder(srv.opts.Limits),
+		sockets: make(map[string]*Socket, 1),
+	}
+	c.timer = time.AfterFunc(srv.opts.ConnectTimeout, c.connectTimeout)
+	return c
+}
+
+func (c *client) connectTimeout() {
+	c.mu.Lock()
+	idle := !c.connected && !c.closed
+	c.mu.Unlock()
+	if idle {
+		c.srv.log.Info("sio: no namespace joined before the connect timeout, closing", "sid", c.conn.ID())
+		c.conn.Close()
+	}
+}
+
+// onMessage runs on the connection's reader: it decodes packets and routes
+// them. Acknowledgements are resolved here, so a handler waiting for one
+// never blocks the reader.
+func (c *client) onMessage(data []byte, binary bool) {
+	p, err := c.dec.Add(data, binary)
+	if err != nil {
+		c.srv.log.Info("sio: invalid packet, closing the connection", "sid", c.conn.ID(), "err", err)
+		c.conn.Abort(engineio.ReasonParseError, err)
+		return
+	}
+	if p == nil {
+		return // waiting for attachments
+	}
+	switch p.Type {
+	case parser.Connect:
+		c.connect(p)
+	case parser.Event:
+		if s := c.socket(p.Namespace); s != nil {
+			s.onEvent(p)
+		} else {
+			c.srv.log.Debug("sio: event for a namespace not joined", "sid", c.conn.ID(), "nsp", p.Namespace)
+		}
+	case parser.Ack:
+		if s := c.socket(p.Namespace); s != nil {
+			s.onAck(p)
+		}
+	case parser.Disconnect:
+		if s := c.socket(p.Namespace); s != nil {
+			s.onClose(ReasonClientNamespaceDisconnect)
+		}
+	default:
+		c.srv.log.Info("sio: unexpected packet from a client, closing the connection", "sid", c.conn.ID(), "type", p.Type.String())
+		c.conn.Abort(engineio.ReasonParseError, errors.New("sio: unexpected "+p.Type.String()+" packet"))
+	}
+}
+
+func (c *client) socket(nsp string) *Socket {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sockets[nsp]
+}
+
+// connect handles a CONNECT packet.
+func (c *client) connect(p *parser.Packet) {
+	nsp := c.srv.lookup(p.Namespace)
+	if nsp == nil {
+		c.srv.log.Info("sio: connection to an unknown namespace refused", "sid", c.conn.ID(), "nsp", p.Namespace)
+		c.sendPacket(parser.Outgoing{Type: parser.ConnectError, Namespace: p.Namespace,
+			Args: []any{map[string]any{"message": "Invalid namespace"}}})
+		return
+	}
+	c.mu.Lock()
+	if c.closed || c.sockets[nsp.name] != nil {
+		c.mu.Unlock()
+		return
+	}
+	s := newSocket(nsp, c, p.Args)
+	c.sockets[nsp.name] = s
+	c.connected = true
+	c.mu.Unlock()
+	s.enqueue(func() { nsp.connect(s) })
+}
+
+// remove forgets s once it has left its namespace.
+func (c *client) remove(s *Socket) {
+	c.mu.Lock()
+	if c.sockets[s.nsp.name] == s {
+		delete(c.sockets, s.nsp.name)
+	}
+	c.mu.Unlock()
+}
+
+// onClose runs when the connection closes: every socket on it disconnects.
+func (c *client) onClose(reason engineio.CloseReason, _ error) {
+	c.mu.Lock()
+	c.closed = true
+	c.timer.Stop()
+	sockets := make([]*Socket, 0, len(c.sockets))
+	for _, s := range c.sockets {
+		sockets = append(sockets, s)
+	}
+	c.mu.Unlock()
+	c.dec.Reset()
+	r := reasonFromEngine(reason)
+	for _, s := range sockets {
+		s.onClose(r)
+	}
+}
+
+// sendPacket encodes p for this connection alone and queues it.
+func (c *client) sendPacket(p parser.Outgoing) error {
+	enc, err := c.srv.codec.Encode(p)
+	if err != nil {
+		return err
+	}
+	return c.conn.Send(engineMessages(enc)...)
+}
+
+// closeAll disconnects every socket of the connection and closes it.
+func (c *client) closeAll() {
+	c.mu.Lock()
+	sockets := make([]*Socket, 0, len(c.sockets))
+	for _, s := range c.sockets {
+		sockets = append(sockets, s)
+	}
+	c.mu.Unlock()
+	for _, s := range sockets {
+		s.disconnect(ReasonServerNamespaceDisconnect)
+	}
+	c.conn.Close()
+}

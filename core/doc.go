@@ -1,0 +1,48 @@
+// Package core is a Socket.IO v5 server: namespaces, sockets, events,
+// acknowledgements, rooms, broadcasts and user sessions, over the Engine.IO
+// v4 transport of package engineio. It imports no web framework: mount a
+// Server with stdsio (net/http), ginsio, echosio or fibersio.
+//
+// The API offers both styles of the reference servers: socket objects
+// (Node.js: s.Emit, s.Join, s.Broadcast().Emit) and sids
+// (python-socketio: srv.EnterRoom(sid, room), srv.Call(ctx, sid, ...),
+// srv.Session(sid)).
+//
+//	srv := core.NewServer(core.Options{})
+//	srv.OnConnect(func(s *core.Socket, auth map[string]any) error {
+//		if auth["token"] != "secret" {
+//			return core.RefuseConnection("authentication failed", map[string]any{"retry": false})
+//		}
+//		return nil
+//	})
+//	srv.On("chat", func(s *core.Socket, msg string) string {
+//		s.Broadcast().Emit("chat", msg)
+//		return "delivered" // the acknowledgement
+//	})
+//	http.Handle("/socket.io/", stdsio.Handler(srv))
+//
+// # Handlers
+//
+// Handlers are plain functions whose parameters receive the event's
+// arguments decoded into their types (see Namespace.On) and whose results
+// become the acknowledgement; Handle registers a compile-time typed
+// handler. The handlers of one socket run one at a time, in arrival order,
+// unless Options.ConcurrentHandlers is set. Acknowledgements are resolved on
+// the connection's reader, so a handler may wait for its own client's
+// acknowledgement (Socket.EmitWithAck) without deadlock. A panic in a
+// handler is recovered, logged, and answered with an error acknowledgement.
+//
+// # Namespaces
+//
+// Server.Of returns a namespace; Of("*") is the catch-all namespace whose
+// handlers serve any namespace a client asks for. RegisterNamespace
+// registers a struct's On<Event> methods (class-based namespaces).
+//
+// # Broadcasting and scaling out
+//
+// Broadcasts (Server.To, Namespace.Except, Socket.Broadcast ...) encode
+// their packet once and queue the same bytes on every recipient. Room
+// membership and delivery go through the namespace's Adapter, made by the
+// Options.ClientManager: in memory by default, or over a message broker
+// with package queue.
+package core

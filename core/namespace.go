@@ -1,0 +1,301 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/socketio-go/sio/core/parser"
+)
+
+// Namespace is a Socket.IO namespace: its handlers, its sockets and its
+// rooms. Register handlers before clients connect.
+type Namespace struct {
+	name    string
+	srv     *Server
+	parent  *Namespace // the catch-all namespace, for its children
+	adapter Adapter
+	ids     atomic.Uint64 // acknowledgement ids, shared by broadcasts and sockets
+
+	hmu          sync.RWMutex // guards the handler fields
+	onConnect    *handler
+	onDisconnect func(*Socket, DisconnectReason)
+	events       map[string]*handler
+	catchAll     *handler
+	class        map[string]*handler // from RegisterNamespace; events wins
+
+	mu      sync.RWMutex // guards sockets
+	sockets map[string]*Socket
+}
+
+func newNamespace(srv *Server, name string, parent *Namespace) *Namespace {
+	n := &Namespace{
+		name:    name,
+		srv:     srv,
+		parent:  parent,
+		events:  make(map[string]*handler),
+		sockets: make(map[string]*Socket),
+	}
+	n.adapter = srv.opts.ClientManager.NewAdapter(n)
+	return n
+}
+
+// Name returns the namespace name, such as "/" or "/chat".
+func (n *Namespace) Name() string { return n.name }
+
+// Server returns the namespace's server.
+func (n *Namespace) Server() *Server { return n.srv }
+
+// Adapter returns the namespace's adapter.
+func (n *Namespace) Adapter() Adapter { return n.adapter }
+
+// OnConnect sets the connect handler, called when a client joins the
+// namespace and before it is told it has joined. fn has one of the shapes
+//
+//	func(s *Socket) error
+//	func(s *Socket, auth A) error
+//
+// where auth receives the client's auth payload decoded into A (nil or the
+// zero value when the client sent none; json.RawMessage for the raw form).
+// A non-nil error refuses the connection: the client receives a
+// CONNECT_ERROR with the error's text, or with the message and data of a
+// RefuseConnection error.
+func (n *Namespace) OnConnect(fn any) {
+	h := compileHandler(fn, false)
+	n.hmu.Lock()
+	n.onConnect = h
+	n.hmu.Unlock()
+}
+
+// OnDisconnect sets the function called when a socket leaves the namespace,
+// with the reason. It runs after the socket's pending event handlers; the
+// socket's session is still readable.
+func (n *Namespace) OnDisconnect(fn func(s *Socket, reason DisconnectReason)) {
+	n.hmu.Lock()
+	n.onDisconnect = fn
+	n.hmu.Unlock()
+}
+
+// On sets the handler of event. The event "*" is the catch-all handler,
+// called for events that have no handler of their own, with the event name
+// after the socket. fn has the shape
+//
+//	func([ctx context.Context,] s *Socket, [event string,] a A, b B, ...) [(R..., [error])]
+//
+// Each parameter after the socket (and the event name) receives one event
+// argument decoded into its type: JSON into structs, maps, slices and
+// scalars; []byte for binary data; any for the generic form. A last
+// parameter of type Args receives the remaining arguments undecoded. When
+// the client asks for an acknowledgement, the results are sent as its
+// arguments (none: an empty acknowledgement; a single Args result is sent
+// as the arguments it holds, so a handler can echo what it received); a non-nil final error, an
+// argument that does not decode or a panic is sent as {"error": text}.
+// On panics with ErrBadHandler when fn does not have a supported shape.
+func (n *Namespace) On(event string, fn any) {
+	n.setHandler(event, compileHandler(fn, event == "*"))
+}
+
+func (n *Namespace) setHandler(event string, h *handler) {
+	n.hmu.Lock()
+	defer n.hmu.Unlock()
+	if event == "*" {
+		n.catchAll = h
+		return
+	}
+	n.events[event] = h
+}
+
+// handler returns the handler of event: the namespace's own, its class
+// method, its catch-all, then the same from the catch-all namespace.
+func (n *Namespace) handler(event string) (*handler, bool) {
+	for ns := n; ns != nil; ns = ns.parent {
+		ns.hmu.RLock()
+		h := ns.events[event]
+		if h == nil {
+			h = ns.class[event]
+		}
+		catch := false
+		if h == nil && ns.catchAll != nil {
+			h, catch = ns.catchAll, true
+		}
+		ns.hmu.RUnlock()
+		if h != nil {
+			return h, catch
+		}
+	}
+	return nil, false
+}
+
+func (n *Namespace) connectHandler() *handler {
+	for ns := n; ns != nil; ns = ns.parent {
+		ns.hmu.RLock()
+		h := ns.onConnect
+		ns.hmu.RUnlock()
+		if h != nil {
+			return h
+		}
+	}
+	return nil
+}
+
+func (n *Namespace) disconnectHandler() func(*Socket, DisconnectReason) {
+	for ns := n; ns != nil; ns = ns.parent {
+		ns.hmu.RLock()
+		h := ns.onDisconnect
+		ns.hmu.RUnlock()
+		if h != nil {
+			return h
+		}
+	}
+	return nil
+}
+
+// connect runs the connection sequence of s, on its handler queue.
+func (n *Namespace) connect(s *Socket) {
+	n.mu.Lock()
+	n.sockets[s.id] = s
+	n.mu.Unlock()
+	n.adapter.AddAll(s.id, []string{s.id})
+
+	always := n.srv.opts.AlwaysConnect
+	if always {
+		s.sendConnect()
+	}
+	var err error
+	if h := n.connectHandler(); h != nil {
+		err = s.run("connect", func() error {
+			_, err := h.call(s.ctx, s, "connect", s.handshake.Auth)
+			return err
+		})
+	}
+	if err != nil {
+		n.srv.log.Info("sio: connection refused", "sid", s.id, "nsp", n.name, "err", err)
+		if always {
+			s.disconnect(ReasonServerNamespaceDisconnect)
+			return
+		}
+		_ = s.client.sendPacket(parser.Outgoing{Type: parser.ConnectError, Namespace: n.name,
+			Args: []any{connectErrorPayload(err)}})
+		s.leave(ReasonServerNamespaceDisconnect, false)
+		return
+	}
+	if !always {
+		s.sendConnect()
+	}
+}
+
+// remove forgets s once it has left.
+func (n *Namespace) remove(s *Socket) {
+	n.adapter.DelAll(s.id)
+	n.mu.Lock()
+	if n.sockets[s.id] == s {
+		delete(n.sockets, s.id)
+	}
+	n.mu.Unlock()
+}
+
+// Socket returns the local socket with the given id, or nil.
+func (n *Namespace) Socket(id string) *Socket {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return n.sockets[id]
+}
+
+// Len returns the number of local sockets in the namespace.
+func (n *Namespace) Len() int {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return len(n.sockets)
+}
+
+func (n *Namespace) mustSocket(sid string) (*Socket, error) {
+	if s := n.Socket(sid); s != nil {
+		return s, nil
+	}
+	return nil, fmt.Errorf("%w: %q in %s", ErrNoSocket, sid, n.name)
+}
+
+// Emit sends event to every socket of the namespace.
+func (n *Namespace) Emit(event string, args ...any) error { return n.op().Emit(event, args...) }
+
+// To returns a broadcast to the sockets in any of rooms.
+func (n *Namespace) To(rooms ...string) BroadcastOperator { return n.op().To(rooms...) }
+
+// In is an alias of To.
+func (n *Namespace) In(rooms ...string) BroadcastOperator { return n.op().To(rooms...) }
+
+// Except returns a broadcast to every socket but those in rooms.
+func (n *Namespace) Except(rooms ...string) BroadcastOperator { return n.op().Except(rooms...) }
+
+func (n *Namespace) op() BroadcastOperator { return BroadcastOperator{nsp: n} }
+
+// Call sends event to the socket sid and waits for its acknowledgement,
+// until ctx is done or the ack timeout (Options.AckTimeout when ctx has no
+// deadline) passes.
+func (n *Namespace) Call(ctx context.Context, sid, event string, args ...any) (Args, error) {
+	s, err := n.mustSocket(sid)
+	if err != nil {
+		return Args{}, err
+	}
+	return s.EmitWithAck(ctx, event, args...)
+}
+
+// EnterRoom adds the socket sid to room.
+func (n *Namespace) EnterRoom(sid, room string) { n.adapter.AddAll(sid, []string{room}) }
+
+// LeaveRoom removes the socket sid from room.
+func (n *Namespace) LeaveRoom(sid, room string) { n.adapter.Del(sid, room) }
+
+// CloseRoom removes every socket from room.
+func (n *Namespace) CloseRoom(room string) {
+	for _, id := range n.adapter.Sockets([]string{room}) {
+		n.adapter.Del(id, room)
+	}
+}
+
+// Rooms returns the rooms of the socket sid, its own id included.
+func (n *Namespace) Rooms(sid string) []string { return n.adapter.SocketRooms(sid) }
+
+// Session returns a copy of the session of the socket sid.
+func (n *Namespace) Session(sid string) (map[string]any, error) {
+	s, err := n.mustSocket(sid)
+	if err != nil {
+		return nil, err
+	}
+	return s.Session(), nil
+}
+
+// SaveSession replaces the session of the socket sid with a copy of
+// session.
+func (n *Namespace) SaveSession(sid string, session map[string]any) error {
+	s, err := n.mustSocket(sid)
+	if err != nil {
+		return err
+	}
+	s.SaveSession(session)
+	return nil
+}
+
+// UpdateSession runs fn on the session of the socket sid under the
+// session's lock; fn may modify the map.
+func (n *Namespace) UpdateSession(sid string, fn func(session map[string]any) error) error {
+	s, err := n.mustSocket(sid)
+	if err != nil {
+		return err
+	}
+	return s.UpdateSession(fn)
+}
+
+// Disconnect disconnects the socket sid from the namespace.
+func (n *Namespace) Disconnect(sid string) error {
+	s, err := n.mustSocket(sid)
+	if err != nil {
+		return err
+	}
+	s.Disconnect(false)
+	return nil
+}
+
+var errPanic = errors.New("handler panicked")

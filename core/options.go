@@ -1,0 +1,109 @@
+package core
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/socketio-go/sio/core/engineio"
+	"github.com/socketio-go/sio/core/parser"
+)
+
+// Defaults applied to zero Options fields.
+const (
+	DefaultPath           = "/socket.io/"
+	DefaultConnectTimeout = 45 * time.Second
+	DefaultAckTimeout     = 60 * time.Second
+	DefaultMaxPending     = 1024
+)
+
+// Options configures a Server. The zero value of every field means the
+// documented default.
+type Options struct {
+	// Engine configures the Engine.IO layer (heartbeat, transports, limits,
+	// cookie, compression, CORS). Its Path and Logger fields are taken
+	// from the fields of the same name below when those are set.
+	Engine engineio.Options
+
+	// Path is the URL path of the server. Zero: "/socket.io/".
+	Path string
+
+	// CORSAllowedOrigins lists the origins allowed to connect; "*" allows
+	// any. Nil: Engine.CORS.AllowedOrigins, which by default accepts the
+	// server's own origin only (same-origin).
+	CORSAllowedOrigins []string
+	// CORSCredentials allows credentialed cross-origin requests.
+	CORSCredentials bool
+
+	// ConnectTimeout closes connections that have not joined a namespace
+	// in this time. Zero: 45s.
+	ConnectTimeout time.Duration
+	// AckTimeout is the timeout of EmitWithAck when the context has no
+	// deadline and no Timeout was set. Zero: 60s (python-socketio's
+	// call() default).
+	AckTimeout time.Duration
+
+	// AlwaysConnect accepts the namespace connection before the connect
+	// handler runs; a handler that refuses then disconnects the client.
+	// Zero: the handler runs first and may refuse with CONNECT_ERROR.
+	AlwaysConnect bool
+	// ConcurrentHandlers runs each event handler on its own goroutine
+	// (python-socketio's async_handlers). Zero: the handlers of one socket
+	// run one at a time, in arrival order.
+	ConcurrentHandlers bool
+	// MaxPendingEvents bounds the events waiting for a busy socket's
+	// handler; a client exceeding it is disconnected ("transport error").
+	// Zero: 1024.
+	MaxPendingEvents int
+
+	// Parser is the packet codec: parser.JSON (nil) or parser.Msgpack.
+	Parser parser.Codec
+	// Limits bounds decoded packets (attachments, event name and namespace
+	// lengths). Zero: the parser's defaults.
+	Limits parser.Limits
+
+	// ClientManager keeps room membership and carries broadcasts between
+	// servers. Nil: an in-memory manager (a single server).
+	ClientManager ClientManager
+
+	// Logger receives the server's log lines. Nil: silent.
+	Logger *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.Path == "" {
+		o.Path = o.Engine.Path
+	}
+	if o.Path == "" {
+		o.Path = DefaultPath
+	}
+	o.Engine.Path = o.Path
+	if o.CORSAllowedOrigins != nil {
+		o.Engine.CORS.AllowedOrigins = o.CORSAllowedOrigins
+	}
+	if o.CORSCredentials {
+		o.Engine.CORS.AllowCredentials = true
+	}
+	if o.Logger == nil {
+		o.Logger = o.Engine.Logger
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	o.Engine.Logger = o.Logger
+	if o.ConnectTimeout <= 0 {
+		o.ConnectTimeout = DefaultConnectTimeout
+	}
+	if o.AckTimeout <= 0 {
+		o.AckTimeout = DefaultAckTimeout
+	}
+	if o.MaxPendingEvents <= 0 {
+		o.MaxPendingEvents = DefaultMaxPending
+	}
+	if o.Parser == nil {
+		o.Parser = parser.JSON
+	}
+	if o.ClientManager == nil {
+		o.ClientManager = NewMemoryManager()
+	}
+	return o
+}

@@ -1,0 +1,58 @@
+package parser
+
+// Codec is a Socket.IO packet format. [JSON] is the protocol default;
+// [Msgpack] is the socket.io-msgpack-parser format. Both are safe for
+// concurrent use.
+type Codec interface {
+	// Name returns the codec name: "json" or "msgpack".
+	Name() string
+	// NewDecoder returns a decoder for one connection.
+	NewDecoder(limits Limits) Decoder
+	// Encode encodes p. The result shares no memory with p and is never
+	// modified afterwards, so it can be sent to many connections.
+	Encode(p Outgoing) (Encoded, error)
+}
+
+// Decoder decodes the Engine.IO messages of one connection into packets. It
+// is stateful (a binary packet spans several messages) and not safe for
+// concurrent use.
+type Decoder interface {
+	// Add feeds one Engine.IO message (binary tells whether it arrived as
+	// a binary message). It returns the completed packet, or nil while
+	// the current packet waits for more messages (attachments). An error
+	// wraps ErrInvalidPacket; after an error the decoder is reset.
+	//
+	// Add takes ownership of data: the returned packet's arguments refer
+	// to it, so the caller must not modify it afterwards.
+	Add(data []byte, binary bool) (*Packet, error)
+	// Reset drops a partially received packet (e.g. on disconnect).
+	Reset()
+}
+
+// JSON is the default Socket.IO codec (npm socket.io-parser 4.x): text
+// packets plus binary attachments.
+var JSON Codec = jsonCodec{}
+
+// Msgpack is the MessagePack codec (npm socket.io-msgpack-parser 3.x): one
+// binary message per packet.
+var Msgpack Codec = msgpackCodec{}
+
+type jsonCodec struct{}
+
+func (jsonCodec) Name() string { return "json" }
+
+func (jsonCodec) NewDecoder(limits Limits) Decoder {
+	return &jsonDecoder{limits: limits.withDefaults()}
+}
+
+func (jsonCodec) Encode(p Outgoing) (Encoded, error) { return encodeJSON(&p) }
+
+type msgpackCodec struct{}
+
+func (msgpackCodec) Name() string { return "msgpack" }
+
+func (msgpackCodec) NewDecoder(limits Limits) Decoder {
+	return &msgpackDecoder{limits: limits.withDefaults()}
+}
+
+func (msgpackCodec) Encode(p Outgoing) (Encoded, error) { return encodeMsgpack(&p) }

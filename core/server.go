@@ -1,0 +1,181 @@
+package core
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+
+	"github.com/socketio-go/sio/core/engineio"
+	"github.com/socketio-go/sio/core/parser"
+)
+
+// Server is a Socket.IO server. Create it with NewServer, register handlers,
+// then mount it with an adapter (stdsio, ginsio, echosio, fibersio). The
+// methods that take no namespace act on the main namespace "/".
+type Server struct {
+	opts  Options
+	eng   *engineio.Server
+	codec parser.Codec
+	log   *slog.Logger
+
+	mu   sync.RWMutex // guards nsps
+	nsps map[string]*Namespace
+
+	// handlers counts the running handler goroutines, for Shutdown.
+	handlers sync.WaitGroup
+}
+
+// NewServer returns a Server configured by opts.
+func NewServer(opts Options) *Server {
+	opts = opts.withDefaults()
+	s := &Server{
+		opts:  opts,
+		eng:   engineio.New(opts.Engine),
+		codec: opts.Parser,
+		log:   opts.Logger,
+		nsps:  make(map[string]*Namespace),
+	}
+	s.eng.OnConnection(s.onEngineConnection)
+	s.Of("/")
+	return s
+}
+
+// Engine returns the server's Engine.IO server, which adapters serve.
+func (s *Server) Engine() *engineio.Server { return s.eng }
+
+// Options returns the server's options with defaults applied.
+func (s *Server) Options() Options { return s.opts }
+
+// Of returns the namespace name, creating it on first use. A name without a
+// leading slash gets one. Of("*") is the catch-all namespace: its handlers
+// serve every namespace that has not been created explicitly, and a client
+// may then connect to any namespace.
+func (s *Server) Of(name string) *Namespace {
+	if name != "*" && !strings.HasPrefix(name, "/") {
+		name = "/" + name
+	}
+	s.mu.RLock()
+	nsp := s.nsps[name]
+	s.mu.RUnlock()
+	if nsp != nil {
+		return nsp
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if nsp = s.nsps[name]; nsp == nil {
+		nsp = newNamespace(s, name, nil)
+		s.nsps[name] = nsp
+	}
+	return nsp
+}
+
+// lookup returns the namespace a client asks for: an existing one, or a
+// child of the catch-all namespace, or nil.
+func (s *Server) lookup(name string) *Namespace {
+	s.mu.RLock()
+	nsp, star := s.nsps[name], s.nsps["*"]
+	s.mu.RUnlock()
+	if nsp != nil || star == nil || name == "*" {
+		return nsp
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if nsp = s.nsps[name]; nsp == nil {
+		nsp = newNamespace(s, name, star)
+		s.nsps[name] = nsp
+	}
+	return nsp
+}
+
+// OnConnect sets the connect handler of "/"; see Namespace.OnConnect.
+func (s *Server) OnConnect(fn any) { s.Of("/").OnConnect(fn) }
+
+// OnDisconnect sets the disconnect handler of "/"; see
+// Namespace.OnDisconnect.
+func (s *Server) OnDisconnect(fn func(s *Socket, reason DisconnectReason)) {
+	s.Of("/").OnDisconnect(fn)
+}
+
+// On sets the handler of event on "/"; see Namespace.On.
+func (s *Server) On(event string, fn any) { s.Of("/").On(event, fn) }
+
+// Emit sends event to every socket of "/".
+func (s *Server) Emit(event string, args ...any) error { return s.Of("/").Emit(event, args...) }
+
+// To returns a broadcast to the sockets of "/" in any of rooms (a socket id
+// is a room).
+func (s *Server) To(rooms ...string) BroadcastOperator { return s.Of("/").To(rooms...) }
+
+// Except returns a broadcast to every socket of "/" but those in rooms.
+func (s *Server) Except(rooms ...string) BroadcastOperator { return s.Of("/").Except(rooms...) }
+
+// Call sends event to the socket sid of "/" and waits for its
+// acknowledgement (python-socketio's call()).
+func (s *Server) Call(ctx context.Context, sid, event string, args ...any) (Args, error) {
+	return s.Of("/").Call(ctx, sid, event, args...)
+}
+
+// EnterRoom adds the socket sid of "/" to room.
+func (s *Server) EnterRoom(sid, room string) { s.Of("/").EnterRoom(sid, room) }
+
+// LeaveRoom removes the socket sid of "/" from room.
+func (s *Server) LeaveRoom(sid, room string) { s.Of("/").LeaveRoom(sid, room) }
+
+// CloseRoom removes every socket of "/" from room.
+func (s *Server) CloseRoom(room string) { s.Of("/").CloseRoom(room) }
+
+// Rooms returns the rooms of the socket sid of "/".
+func (s *Server) Rooms(sid string) []string { return s.Of("/").Rooms(sid) }
+
+// Session returns a copy of the session of the socket sid of "/".
+func (s *Server) Session(sid string) (map[string]any, error) { return s.Of("/").Session(sid) }
+
+// SaveSession replaces the session of the socket sid of "/".
+func (s *Server) SaveSession(sid string, session map[string]any) error {
+	return s.Of("/").SaveSession(sid, session)
+}
+
+// UpdateSession runs fn on the session of the socket sid of "/", under the
+// session's lock.
+func (s *Server) UpdateSession(sid string, fn func(session map[string]any) error) error {
+	return s.Of("/").UpdateSession(sid, fn)
+}
+
+// Disconnect disconnects the socket sid of "/".
+func (s *Server) Disconnect(sid string) error { return s.Of("/").Disconnect(sid) }
+
+// Shutdown disconnects every socket with reason "server shutting down",
+// closes every connection, and waits for them and for running handlers, or
+// until ctx is done.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.eng.Shutdown(ctx)
+	done := make(chan struct{})
+	go func() {
+		s.handlers.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		if err == nil {
+			err = ctx.Err()
+		}
+	}
+	s.mu.RLock()
+	nsps := make([]*Namespace, 0, len(s.nsps))
+	for _, n := range s.nsps {
+		nsps = append(nsps, n)
+	}
+	s.mu.RUnlock()
+	for _, n := range nsps {
+		n.adapter.Close()
+	}
+	return err
+}
+
+func (s *Server) onEngineConnection(conn *engineio.Socket) {
+	c := newClient(s, conn)
+	conn.OnMessage(c.onMessage)
+	conn.OnClose(c.onClose)
+}

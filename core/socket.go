@@ -1,0 +1,499 @@
+package core
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/socketio-go/sio/core/engineio"
+	"github.com/socketio-go/sio/core/parser"
+)
+
+// Handshake describes the request that opened a socket's connection.
+type Handshake struct {
+	// Headers of the handshake request.
+	Headers http.Header
+	// Query of the handshake request.
+	Query url.Values
+	// Address is the client's network address.
+	Address string
+	// URL is the request's path and query.
+	URL string
+	// Time is when the socket joined its namespace.
+	Time time.Time
+	// Secure reports whether the connection uses TLS.
+	Secure bool
+	// Auth is the auth payload of the CONNECT packet; empty when the client
+	// sent none.
+	Auth Args
+}
+
+// Socket is a client's connection to one namespace. Its methods are safe
+// for concurrent use.
+type Socket struct {
+	id        string
+	nsp       *Namespace
+	client    *client
+	handshake Handshake
+	ctx       context.Context
+	cancel    context.CancelFunc
+
+	mu        sync.Mutex // guards the fields below
+	connected bool
+	left      bool
+	session   map[string]any
+	acks      map[uint64]AckFunc
+	pending   []func() // handler queue
+	running   bool     // a goroutine is draining pending
+}
+
+func newSocket(nsp *Namespace, c *client, auth Args) *Socket {
+	var b [15]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	req := c.conn.Request()
+	parent := req.Context
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, cancel := context.WithCancel(parent)
+	return &Socket{
+		id:     base64.RawURLEncoding.EncodeToString(b[:]),
+		nsp:    nsp,
+		client: c,
+		handshake: Handshake{
+			Headers: req.Header,
+			Query:   req.Query,
+			Address: req.RemoteAddr,
+			URL:     req.URL().String(),
+			Time:    time.Now(),
+			Secure:  req.TLS,
+			Auth:    auth,
+		},
+		ctx:    ctx,
+		cancel: cancel,
+	}
+}
+
+// ID returns the socket id (distinct from the connection's Engine.IO id).
+func (s *Socket) ID() string { return s.id }
+
+// Namespace returns the socket's namespace.
+func (s *Socket) Namespace() *Namespace { return s.nsp }
+
+// Handshake returns the handshake details.
+func (s *Socket) Handshake() *Handshake { return &s.handshake }
+
+// Context returns a context cancelled when the socket disconnects. It
+// carries the values of the handshake request's context (what host
+// middleware put there).
+func (s *Socket) Context() context.Context { return s.ctx }
+
+// Connected reports whether the socket is in its namespace.
+func (s *Socket) Connected() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.connected
+}
+
+// Transport returns the connection's transport: "polling" or "websocket".
+func (s *Socket) Transport() string { return s.client.conn.Transport() }
+
+// ConnID returns the id of the underlying Engine.IO connection.
+func (s *Socket) ConnID() string { return s.client.conn.ID() }
+
+func (s *Socket) conn() *engineio.Socket { return s.client.conn }
+
+// Join adds the socket to rooms.
+func (s *Socket) Join(rooms ...string) { s.nsp.adapter.AddAll(s.id, rooms) }
+
+// Leave removes the socket from room.
+func (s *Socket) Leave(room string) { s.nsp.adapter.Del(s.id, room) }
+
+// Rooms returns the socket's rooms, its own id included.
+func (s *Socket) Rooms() []string { return s.nsp.adapter.SocketRooms(s.id) }
+
+// Emit sends event with args to this socket. When the last argument is an
+// AckFunc, it receives the client's acknowledgement.
+func (s *Socket) Emit(event string, args ...any) error {
+	return s.emit(event, args, 0)
+}
+
+// Timeout returns an emitter whose acknowledgements fail with
+// ErrAckTimeout after d.
+func (s *Socket) Timeout(d time.Duration) *SocketEmitter { return &SocketEmitter{s: s, timeout: d} }
+
+// SocketEmitter emits to one socket with a timeout on acknowledgements.
+type SocketEmitter struct {
+	s       *Socket
+	timeout time.Duration
+}
+
+// Emit is Socket.Emit with the emitter's timeout applied to an AckFunc.
+func (e *SocketEmitter) Emit(event string, args ...any) error {
+	return e.s.emit(event, args, e.timeout)
+}
+
+// EmitWithAck is Socket.EmitWithAck bounded by the emitter's timeout.
+func (e *SocketEmitter) EmitWithAck(ctx context.Context, event string, args ...any) (Args, error) {
+	ctx, cancel := context.WithTimeoutCause(ctx, e.timeout, ErrAckTimeout)
+	defer cancel()
+	return e.s.EmitWithAck(ctx, event, args...)
+}
+
+func (s *Socket) emit(event string, args []any, timeout time.Duration) error {
+	out := parser.Outgoing{Type: parser.Event, Namespace: s.nsp.name, Event: event, Args: args}
+	if n := len(args); n > 0 {
+		if cb, ok := args[n-1].(AckFunc); ok {
+			out.Args = args[:n-1]
+			return s.emitAck(out, cb, timeout)
+		}
+		if cb, ok := args[n-1].(func(Args, error)); ok {
+			out.Args = args[:n-1]
+			return s.emitAck(out, cb, timeout)
+		}
+	}
+	return s.send(out)
+}
+
+func (s *Socket) emitAck(out parser.Outgoing, cb AckFunc, timeout time.Duration) error {
+	out.ID, out.HasID = s.nsp.ids.Add(1)-1, true
+	var once sync.Once
+	call := func(a Args, err error) { once.Do(func() { cb(a, err) }) }
+	if !s.registerAck(out.ID, call) {
+		return ErrNotConnected
+	}
+	if timeout > 0 {
+		t := time.AfterFunc(timeout, func() {
+			if s.takeAck(out.ID) != nil {
+				call(Args{}, ErrAckTimeout)
+			}
+		})
+		inner := call
+		call = func(a Args, err error) { t.Stop(); inner(a, err) }
+		s.mu.Lock()
+		if s.acks != nil && s.acks[out.ID] != nil {
+			s.acks[out.ID] = call
+		}
+		s.mu.Unlock()
+	}
+	if err := s.send(out); err != nil {
+		s.takeAck(out.ID)
+		return err
+	}
+	return nil
+}
+
+// EmitWithAck sends event to this socket and waits for the client's
+// acknowledgement, until ctx is done, or Options.AckTimeout when ctx has no
+// deadline. It returns ErrAckTimeout on timeout and ErrNotConnected when
+// the socket disconnects first.
+func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Args, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, s.nsp.srv.opts.AckTimeout, ErrAckTimeout)
+		defer cancel()
+	}
+	type reply struct {
+		args Args
+		err  error
+	}
+	ch := make(chan reply, 1)
+	out := parser.Outgoing{Type: parser.Event, Namespace: s.nsp.name, Event: event, Args: args,
+		ID: s.nsp.ids.Add(1) - 1, HasID: true}
+	if !s.registerAck(out.ID, func(a Args, err error) { ch <- reply{a, err} }) {
+		return Args{}, ErrNotConnected
+	}
+	if err := s.send(out); err != nil {
+		s.takeAck(out.ID)
+		return Args{}, err
+	}
+	select {
+	case r := <-ch:
+		return r.args, r.err
+	case <-ctx.Done():
+		s.takeAck(out.ID)
+		return Args{}, ackCause(ctx)
+	}
+}
+
+// ackCause returns ErrAckTimeout for a context that timed out, else its
+// error.
+func ackCause(ctx context.Context) error {
+	if err := context.Cause(ctx); err == ErrAckTimeout || err == context.DeadlineExceeded {
+		return ErrAckTimeout
+	}
+	return ctx.Err()
+}
+
+// registerAck records cb as the waiter for ack id; it returns false when
+// the socket has left.
+func (s *Socket) registerAck(id uint64, cb AckFunc) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.left {
+		return false
+	}
+	if s.acks == nil {
+		s.acks = make(map[uint64]AckFunc)
+	}
+	s.acks[id] = cb
+	return true
+}
+
+func (s *Socket) takeAck(id uint64) AckFunc {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cb := s.acks[id]
+	delete(s.acks, id)
+	return cb
+}
+
+// onAck resolves an acknowledgement, on the reader.
+func (s *Socket) onAck(p *parser.Packet) {
+	if !p.HasID {
+		return
+	}
+	if cb := s.takeAck(p.ID); cb != nil {
+		s.safely("ack callback", func() { cb(p.Args, nil) })
+	}
+}
+
+// send encodes out for this socket alone and queues it.
+func (s *Socket) send(out parser.Outgoing) error {
+	s.mu.Lock()
+	left := s.left
+	s.mu.Unlock()
+	if left {
+		return ErrNotConnected
+	}
+	return s.client.sendPacket(out)
+}
+
+// sendEncoded queues an encoded broadcast packet.
+func (s *Socket) sendEncoded(msgs []*engineio.Message, volatile bool) {
+	c := s.conn()
+	if volatile && !c.Writable() {
+		return
+	}
+	_ = c.Send(msgs...)
+}
+
+func (s *Socket) sendConnect() {
+	s.mu.Lock()
+	s.connected = true
+	s.mu.Unlock()
+	_ = s.client.sendPacket(parser.Outgoing{Type: parser.Connect, Namespace: s.nsp.name,
+		Args: []any{map[string]string{"sid": s.id}}})
+}
+
+// Broadcast returns a broadcast to every socket of the namespace but this
+// one.
+func (s *Socket) Broadcast() BroadcastOperator { return s.nsp.op().Except(s.id) }
+
+// To returns a broadcast to the sockets in any of rooms, this one excluded.
+func (s *Socket) To(rooms ...string) BroadcastOperator { return s.Broadcast().To(rooms...) }
+
+// Except returns a broadcast to every socket but this one and those in
+// rooms.
+func (s *Socket) Except(rooms ...string) BroadcastOperator { return s.Broadcast().Except(rooms...) }
+
+// Session returns a copy of the socket's session (python-socketio's user
+// session): a map private to this socket, destroyed when it disconnects.
+func (s *Socket) Session() map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.session)
+}
+
+// SaveSession replaces the socket's session with a copy of session.
+func (s *Socket) SaveSession(session map[string]any) {
+	c := maps.Clone(session)
+	s.mu.Lock()
+	s.session = c
+	s.mu.Unlock()
+}
+
+// UpdateSession runs fn on the session under the socket's lock; fn may
+// modify the map and must not call the socket's methods.
+func (s *Socket) UpdateSession(fn func(session map[string]any) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.session == nil {
+		s.session = make(map[string]any)
+	}
+	return fn(s.session)
+}
+
+// Disconnect makes the socket leave its namespace: the client receives a
+// DISCONNECT packet and the reason is "server namespace disconnect". With
+// close, the whole connection is closed, with every namespace on it.
+func (s *Socket) Disconnect(close bool) {
+	if close {
+		s.client.closeAll()
+		return
+	}
+	s.disconnect(ReasonServerNamespaceDisconnect)
+}
+
+func (s *Socket) disconnect(reason DisconnectReason) {
+	_ = s.send(parser.Outgoing{Type: parser.Disconnect, Namespace: s.nsp.name})
+	s.onClose(reason)
+}
+
+// onClose makes the socket leave, then runs the disconnect handler.
+func (s *Socket) onClose(reason DisconnectReason) { s.leave(reason, true) }
+
+// leave removes the socket from its namespace and rooms, fails pending
+// acknowledgements and, when notify is set, queues the disconnect handler.
+func (s *Socket) leave(reason DisconnectReason, notify bool) {
+	s.mu.Lock()
+	if s.left {
+		s.mu.Unlock()
+		return
+	}
+	s.left = true
+	wasConnected := s.connected
+	s.connected = false
+	acks := s.acks
+	s.acks = nil
+	s.mu.Unlock()
+	s.cancel()
+	s.nsp.remove(s)
+	s.client.remove(s)
+	for _, cb := range acks {
+		s.safely("ack callback", func() { cb(Args{}, ErrNotConnected) })
+	}
+	s.nsp.srv.log.Debug("sio: socket left", "sid", s.id, "nsp", s.nsp.name, "reason", string(reason))
+	fn := s.nsp.disconnectHandler()
+	s.enqueueAlways(func() {
+		if notify && wasConnected && fn != nil {
+			s.safely("disconnect handler", func() { fn(s, reason) })
+		}
+		s.mu.Lock()
+		s.session = nil
+		s.mu.Unlock()
+	})
+}
+
+// onEvent routes an event to its handler, on the handler queue (or on its
+// own goroutine with Options.ConcurrentHandlers).
+func (s *Socket) onEvent(p *parser.Packet) {
+	h, _ := s.nsp.handler(p.Event)
+	if h == nil {
+		s.nsp.srv.log.Debug("sio: event without handler", "sid", s.id, "nsp", s.nsp.name, "event", p.Event)
+		if p.HasID {
+			_ = s.send(parser.Outgoing{Type: parser.Ack, Namespace: s.nsp.name, ID: p.ID, HasID: true})
+		}
+		return
+	}
+	job := func() { s.handle(h, p) }
+	if s.nsp.srv.opts.ConcurrentHandlers {
+		s.goHandler(job)
+		return
+	}
+	s.enqueue(job)
+}
+
+// handle runs handler h for event packet p and sends the acknowledgement.
+func (s *Socket) handle(h *handler, p *parser.Packet) {
+	var res []any
+	err := s.run(p.Event, func() (err error) {
+		res, err = h.call(s.ctx, s, p.Event, p.Args)
+		return err
+	})
+	if err != nil {
+		s.nsp.srv.log.Info("sio: event handler failed", "sid", s.id, "nsp", s.nsp.name, "event", p.Event, "err", err)
+		res = ackError(err)
+	}
+	if p.HasID {
+		if err := s.send(parser.Outgoing{Type: parser.Ack, Namespace: s.nsp.name, ID: p.ID, HasID: true, Args: res}); err != nil && err != ErrNotConnected {
+			s.nsp.srv.log.Error("sio: cannot send acknowledgement", "sid", s.id, "event", p.Event, "err", err)
+		}
+	}
+}
+
+// run calls fn, turning a panic into an error and a log line.
+func (s *Socket) run(event string, fn func() error) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.nsp.srv.log.Error("sio: panic in handler", "sid", s.id, "nsp", s.nsp.name, "event", event,
+				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			err = &HandlerError{Event: event, Message: errPanic.Error()}
+		}
+	}()
+	return fn()
+}
+
+func (s *Socket) safely(what string, fn func()) {
+	_ = s.run(what, func() error { fn(); return nil })
+}
+
+// enqueue adds job to the socket's handler queue. A client whose queue
+// overflows is disconnected.
+func (s *Socket) enqueue(job func()) {
+	s.mu.Lock()
+	if s.left {
+		s.mu.Unlock()
+		return
+	}
+	if len(s.pending) >= s.nsp.srv.opts.MaxPendingEvents {
+		s.mu.Unlock()
+		s.nsp.srv.log.Warn("sio: too many pending events, disconnecting", "sid", s.id, "nsp", s.nsp.name)
+		s.client.conn.Abort(engineio.ReasonTransportError, fmt.Errorf("sio: more than %d pending events", s.nsp.srv.opts.MaxPendingEvents))
+		return
+	}
+	s.pushLocked(job)
+}
+
+// enqueueAlways adds job even after the socket has left.
+func (s *Socket) enqueueAlways(job func()) {
+	s.mu.Lock()
+	s.pushLocked(job)
+}
+
+// pushLocked appends job and starts a drainer if none runs; it unlocks
+// s.mu.
+func (s *Socket) pushLocked(job func()) {
+	s.pending = append(s.pending, job)
+	start := !s.running
+	s.running = true
+	s.mu.Unlock()
+	if start {
+		s.goHandler(s.drain)
+	}
+}
+
+// drain runs queued jobs in order until the queue is empty. No goroutine
+// is kept while a socket is idle.
+func (s *Socket) drain() {
+	for {
+		s.mu.Lock()
+		if len(s.pending) == 0 {
+			s.running = false
+			s.pending = nil
+			s.mu.Unlock()
+			return
+		}
+		job := s.pending[0]
+		s.pending[0] = nil
+		s.pending = s.pending[1:]
+		s.mu.Unlock()
+		job()
+	}
+}
+
+func (s *Socket) goHandler(fn func()) {
+	srv := s.nsp.srv
+	srv.handlers.Add(1)
+	go func() {
+		defer srv.handlers.Done()
+		fn()
+	}()
+}
