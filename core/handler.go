@@ -46,10 +46,10 @@ var (
 // non-nil final error is sent as {"error": text} instead.
 func compileHandler(fn any, withEvent bool) *handler {
 	v := reflect.ValueOf(fn)
-	t := v.Type()
-	if t.Kind() != reflect.Func || t.IsVariadic() {
-		panic(fmt.Errorf("%w: %T is not a non-variadic func", ErrBadHandler, fn))
+	if !v.IsValid() || v.Kind() != reflect.Func || v.IsNil() || v.Type().IsVariadic() {
+		panic(fmt.Errorf("%w: %T is not a non-nil, non-variadic func", ErrBadHandler, fn))
 	}
+	t := v.Type()
 	i := 0
 	withCtx := t.NumIn() > 0 && t.In(0) == typeContext
 	if withCtx {
@@ -119,6 +119,22 @@ func compileHandler(fn any, withEvent bool) *handler {
 		}
 		return res, nil
 	}}
+}
+
+// compileConnectHandler compiles a connect handler: one of the shapes
+//
+//	func([ctx context.Context,] s *Socket[, auth A]) [error]
+func compileConnectHandler(fn any) *handler {
+	h := compileHandler(fn, false)
+	t := reflect.TypeOf(fn)
+	params := t.NumIn() - 1 // the socket
+	if t.In(0) == typeContext {
+		params--
+	}
+	if params > 1 || t.NumOut() > 1 || (t.NumOut() == 1 && t.Out(0) != typeError) {
+		panic(fmt.Errorf("%w: %T: a connect handler takes the socket and at most the auth payload, and returns at most an error", ErrBadHandler, fn))
+	}
+	return h
 }
 
 // Handle registers a compile-time typed handler for event on nsp: the first

@@ -57,13 +57,15 @@ func (n *Namespace) Adapter() Adapter { return n.adapter }
 //	func(s *Socket) error
 //	func(s *Socket, auth A) error
 //
-// where auth receives the client's auth payload decoded into A (nil or the
-// zero value when the client sent none; json.RawMessage for the raw form).
-// A non-nil error refuses the connection: the client receives a
-// CONNECT_ERROR with the error's text, or with the message and data of a
-// RefuseConnection error.
+// optionally with a leading ctx context.Context parameter, or without the
+// error result, where auth receives the client's auth payload decoded into
+// A (nil or the zero value when the client sent none; json.RawMessage for
+// the raw form). A non-nil error refuses the connection: the client
+// receives a CONNECT_ERROR with the error's text, or with the message and
+// data of a RefuseConnection error. OnConnect panics with ErrBadHandler for
+// any other shape.
 func (n *Namespace) OnConnect(fn any) {
-	h := compileHandler(fn, false)
+	h := compileConnectHandler(fn)
 	n.hmu.Lock()
 	n.onConnect = h
 	n.hmu.Unlock()
@@ -172,13 +174,16 @@ func (n *Namespace) connect(s *Socket) {
 	}
 	if err != nil {
 		n.srv.log.Info("sio: connection refused", "sid", s.id, "nsp", n.name, "err", err)
+		// Leave before telling the client, which may try again at once. A
+		// refused socket never reaches the disconnect handler, even with
+		// AlwaysConnect (as in python-socketio).
+		s.leave(ReasonServerNamespaceDisconnect, false)
 		if always {
-			s.disconnect(ReasonServerNamespaceDisconnect)
+			_ = s.client.sendPacket(parser.Outgoing{Type: parser.Disconnect, Namespace: n.name})
 			return
 		}
 		_ = s.client.sendPacket(parser.Outgoing{Type: parser.ConnectError, Namespace: n.name,
 			Args: []any{connectErrorPayload(err)}})
-		s.leave(ReasonServerNamespaceDisconnect, false)
 		return
 	}
 	if !always {

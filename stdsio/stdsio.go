@@ -21,23 +21,12 @@ type Server interface {
 
 // Handler returns an http.Handler that serves srv's path and answers 404
 // to every other path.
-func Handler(srv Server) http.Handler {
-	return Middleware(srv)(http.NotFoundHandler())
-}
+func Handler(srv Server) http.Handler { return App(srv, nil, nil) }
 
 // Middleware returns a middleware that serves srv's path and passes every
 // other request to next.
 func Middleware(srv Server) func(next http.Handler) http.Handler {
-	a := newAdapter(srv.Engine())
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if !a.Match(r.URL.Path) {
-				next.ServeHTTP(w, r)
-				return
-			}
-			a.ServeHTTP(w, r)
-		})
-	}
+	return New(srv, Config{}).Middleware
 }
 
 // adapter translates net/http requests for one engine.

@@ -1,0 +1,179 @@
+// Package fibersio mounts a Socket.IO (or Engine.IO) server in a Fiber v2
+// application as native fasthttp middleware (no net/http adaptor):
+//
+//	app := fiber.New()
+//	app.Use(fibersio.New(srv, fibersio.Config{}))
+//	app.Get("/", home) // the host router keeps serving everything else
+//
+// Long-polls block inside the handler until the session has data (fasthttp
+// cannot report a client that went away, so every poll is bounded by the
+// ping interval and a vanished client is closed by the heartbeat).
+// WebSockets are upgraded with fasthttp/websocket and served on the
+// hijacked connection. Fiber pools its Ctx and lends its byte slices, so
+// everything the core keeps (path, query, headers, body, locals) is copied
+// before the handler returns; nothing depends on fiber.Config.Immutable.
+//
+// Values stored with c.Locals under string keys by earlier middleware reach
+// connect and event handlers through core.HostValue(s.Context(), key).
+//
+// Prefork: each child process has its own sessions, and the kernel spreads
+// the requests of one polling session across processes, so polling fails
+// with "Session ID unknown" unless clients use only the websocket
+// transport; broadcasts also stay inside one process unless a broker
+// ClientManager is configured. The middleware logs a warning when Prefork
+// is on.
+package fibersio
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/fasthttp/websocket"
+	"github.com/gofiber/fiber/v2"
+	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/core/engineio"
+	"github.com/valyala/fasthttp"
+)
+
+// Server is what this package mounts: an *engineio.Server, or a Socket.IO
+// server, which exposes its Engine.IO server.
+type Server interface {
+	Engine() *engineio.Server
+}
+
+// Config configures the middleware. The zero value serves the server's path
+// only.
+type Config struct {
+	// Next, when it returns true, skips the middleware.
+	Next func(c *fiber.Ctx) bool
+	// StaticFiles are served after the server's path and before the next
+	// handler.
+	StaticFiles core.StaticFiles
+}
+
+// New returns the middleware serving srv.
+func New(srv Server, cfg Config) fiber.Handler {
+	eng := srv.Engine()
+	opts := eng.Options()
+	exact := strings.TrimSuffix(opts.Path, "/")
+	upgrader := websocket.FastHTTPUpgrader{
+		// The core has decided the origin before the upgrade.
+		CheckOrigin:       func(*fasthttp.RequestCtx) bool { return true },
+		EnableCompression: opts.PerMessageDeflate,
+		WriteBufferPool:   &sync.Pool{},
+	}
+	var warnOnce sync.Once
+	return func(c *fiber.Ctx) error {
+		if cfg.Next != nil && cfg.Next(c) {
+			return c.Next()
+		}
+		warnOnce.Do(func() {
+			if c.App().Config().Prefork {
+				opts.Logger.Warn("fibersio: Prefork is on: each process has its own sessions; polling clients need sticky sessions (or transports: [\"websocket\"]) and broadcasts need a broker ClientManager")
+			}
+		})
+		fc := c.Context()
+		path := string(fc.Path()) // decoded and normalized by fasthttp; copied
+		if path != exact && !strings.HasPrefix(path, opts.Path) {
+			if served, err := serveStatic(c, cfg.StaticFiles, path, opts); served {
+				return err
+			}
+			return c.Next()
+		}
+		req := request(c, path)
+		if websocket.FastHTTPIsWebSocketUpgrade(fc) && fc.IsGet() {
+			ticket, resp := eng.PrepareWebSocket(req)
+			if resp != nil {
+				return write(c, resp)
+			}
+			up := upgrader
+			up.EnableCompression = ticket.PerMessageDeflate()
+			// fasthttp runs the callback on the hijacked connection after
+			// this handler has returned; Serve blocks until the session
+			// has left the connection, so the pooled buffers stay valid.
+			if err := up.Upgrade(fc, func(conn *websocket.Conn) { ticket.Serve(conn) }); err != nil {
+				return nil // the upgrader has answered the client
+			}
+			return nil
+		}
+		if fc.IsPost() {
+			body := fc.PostBody()
+			if int64(len(body)) > opts.MaxHTTPBufferSize {
+				req.BodyTooLarge = true
+			} else {
+				req.Body = bytes.Clone(body)
+			}
+		}
+		// fc is a context.Context that ends at server shutdown; ServePoll
+		// returns before this handler does.
+		return write(c, eng.ServePoll(fc, req))
+	}
+}
+
+// request copies from c what the core keeps.
+func request(c *fiber.Ctx, path string) *engineio.Request {
+	fc := c.Context()
+	q := url.Values{}
+	fc.QueryArgs().VisitAll(func(k, v []byte) { q.Add(string(k), string(v)) })
+	h := http.Header{}
+	fc.Request.Header.VisitAll(func(k, v []byte) { h.Add(string(k), string(v)) })
+	locals := map[string]any{}
+	fc.VisitUserValues(func(k []byte, v any) { locals[string(k)] = v })
+	ctx := context.Background()
+	if len(locals) > 0 {
+		ctx = core.WithHostValues(ctx, locals)
+	}
+	return &engineio.Request{
+		Method:     string(fc.Method()),
+		Path:       path,
+		Query:      q,
+		Header:     h,
+		Host:       string(fc.Host()),
+		RemoteAddr: fc.RemoteAddr().String(),
+		TLS:        fc.IsTLS(),
+		Context:    ctx,
+	}
+}
+
+// write sends resp with an explicit status.
+func write(c *fiber.Ctx, resp *engineio.Response) error {
+	c.Status(resp.Status)
+	for k, vs := range resp.Header {
+		for i, v := range vs {
+			if i == 0 {
+				c.Response().Header.Set(k, v)
+			} else {
+				c.Response().Header.Add(k, v)
+			}
+		}
+	}
+	return c.Send(resp.Body)
+}
+
+// serveStatic serves a static file rule's file; it reports whether it
+// answered.
+func serveStatic(c *fiber.Ctx, static core.StaticFiles, path string, opts engineio.Options) (bool, error) {
+	if len(static) == 0 || (!c.Context().IsGet() && !c.Context().IsHead()) {
+		return false, nil
+	}
+	f, rule, err := static.Open(path)
+	if err == core.ErrStaticForbidden {
+		opts.Logger.Info("sio: static path refused", "path", path, "remote", c.Context().RemoteAddr().String())
+		return true, c.Status(http.StatusForbidden).SendString("403 forbidden")
+	}
+	if err != nil {
+		return false, nil
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return false, nil
+	}
+	c.Status(http.StatusOK)
+	c.Set(fiber.HeaderContentType, rule.ContentType)
+	return true, c.SendStream(f, int(st.Size()))
+}
