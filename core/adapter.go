@@ -1,6 +1,7 @@
 package core
 
 import (
+	"context"
 	"sync"
 
 	"github.com/socketio-go/sio/core/engineio"
@@ -31,6 +32,8 @@ type BroadcastOptions struct {
 	Volatile bool
 	// Local delivers to this server's sockets only.
 	Local bool
+	// Uncompressed sends the packet without websocket compression.
+	Uncompressed bool
 }
 
 // Adapter keeps the room membership of one namespace and delivers its
@@ -54,6 +57,34 @@ type Adapter interface {
 	// per server reached; -1 later for a recipient that left without
 	// replying), then onAck with each reply as it arrives.
 	BroadcastWithAck(p *Packet, opts BroadcastOptions, onCount func(n int), onAck func(reply Args))
+
+	// FetchSockets returns the sockets opts selects, on every server
+	// (only this one with opts.Local).
+	FetchSockets(ctx context.Context, opts BroadcastOptions) ([]*RemoteSocket, error)
+	// AddSockets makes the sockets opts selects join rooms.
+	AddSockets(opts BroadcastOptions, rooms []string)
+	// DelSockets makes the sockets opts selects leave rooms.
+	DelSockets(opts BroadcastOptions, rooms []string)
+	// DisconnectSockets disconnects the sockets opts selects; with close,
+	// their whole connections.
+	DisconnectSockets(opts BroadcastOptions, close bool)
+	// ServerSideEmit sends a server-side event to the namespace on the
+	// other servers (see Namespace.OnServerSideEmit). With onAck, it calls
+	// onCount with the number of servers expected to reply, then onAck
+	// with each reply.
+	ServerSideEmit(event string, args []any, onCount func(n int), onAck func(reply Args)) error
+	// ServerCount returns the number of servers in the cluster, this one
+	// included.
+	ServerCount(ctx context.Context) int
+
+	// PersistSession keeps the state of a socket that disconnected for a
+	// reason that allows recovery (Options.Recovery).
+	PersistSession(state *SessionState)
+	// RestoreSession returns the state kept for the private id pid and the
+	// packets the socket missed after offset, and forgets it; ok is false
+	// when there is none (unknown, expired or offset too old).
+	RestoreSession(pid, offset string) (state *SessionState, ok bool)
+
 	// Close releases the adapter's resources when the server shuts down.
 	Close()
 }
@@ -97,6 +128,15 @@ func engineMessages(enc parser.Encoded) []*engineio.Message {
 	return msgs
 }
 
+// uncompressedMessages returns copies of msgs flagged for no compression.
+func uncompressedMessages(msgs []*engineio.Message) []*engineio.Message {
+	out := make([]*engineio.Message, len(msgs))
+	for i, m := range msgs {
+		out[i] = m.Uncompressed()
+	}
+	return out
+}
+
 // NewMemoryManager returns the in-memory ClientManager: rooms and
 // broadcasts within one process.
 func NewMemoryManager() ClientManager { return memoryManager{} }
@@ -113,6 +153,10 @@ type MemoryAdapter struct {
 	mu    sync.RWMutex // guards rooms and sids
 	rooms map[string]map[string]struct{}
 	sids  map[string]map[string]struct{}
+
+	recMu    sync.Mutex // guards sessions and log (connection state recovery)
+	sessions map[string]*SessionState
+	log      []loggedPacket
 }
 
 // NewMemoryAdapter returns an empty in-memory adapter for nsp.
@@ -257,7 +301,7 @@ var socketSlices = sync.Pool{New: func() any { s := make([]*Socket, 0, 64); retu
 // Broadcast implements Adapter: it encodes p once and queues the same
 // messages on every selected local socket.
 func (a *MemoryAdapter) Broadcast(p *Packet, opts BroadcastOptions) {
-	a.deliver(p, opts, nil, nil)
+	a.deliver(a.recordBroadcast(p, opts), opts, nil, nil)
 }
 
 // BroadcastWithAck implements Adapter.
@@ -276,6 +320,9 @@ func (a *MemoryAdapter) deliver(p *Packet, opts BroadcastOptions, onCount func(i
 			onCount(0)
 		}
 		return
+	}
+	if opts.Uncompressed {
+		msgs = uncompressedMessages(msgs)
 	}
 	bufp := socketSlices.Get().(*[]*Socket)
 	targets := (*bufp)[:0]
@@ -309,6 +356,7 @@ func (a *MemoryAdapter) deliver(p *Packet, opts BroadcastOptions, onCount func(i
 		onCount(n)
 	}
 	for i, s := range targets {
+		s.notifyOutgoing(&p.Outgoing)
 		s.sendEncoded(msgs, opts.Volatile && onAck == nil)
 		targets[i] = nil
 	}

@@ -3,7 +3,6 @@ package core
 import (
 	"context"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/socketio-go/sio/core/parser"
@@ -48,6 +47,13 @@ func (b BroadcastOperator) Local() BroadcastOperator {
 	return b
 }
 
+// Compress returns the operator that sends with websocket compression only
+// when compress is true.
+func (b BroadcastOperator) Compress(compress bool) BroadcastOperator {
+	b.opts.Uncompressed = !compress
+	return b
+}
+
 // Timeout returns the operator whose EmitWithAck waits at most d.
 func (b BroadcastOperator) Timeout(d time.Duration) BroadcastOperator {
 	b.timeout = d
@@ -57,6 +63,17 @@ func (b BroadcastOperator) Timeout(d time.Duration) BroadcastOperator {
 // Emit sends event with args to the selected sockets. The packet is
 // encoded once, whatever the number of recipients.
 func (b BroadcastOperator) Emit(event string, args ...any) error {
+	if b.nsp.match != nil {
+		// A parent namespace: every child's sockets.
+		for _, child := range b.nsp.childList() {
+			c := b
+			c.nsp = child
+			if err := c.Emit(event, args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	p := NewPacket(parser.Outgoing{Type: parser.Event, Namespace: b.nsp.name, Event: event, Args: args})
 	if _, err := p.encoded(b.nsp.srv.codec); err != nil {
 		return err
@@ -71,69 +88,14 @@ func (b BroadcastOperator) Emit(event string, args ...any) error {
 // deadline). On timeout it returns the replies that came, in arrival order,
 // with ErrAckTimeout.
 func (b BroadcastOperator) EmitWithAck(ctx context.Context, event string, args ...any) ([]Args, error) {
-	if b.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeoutCause(ctx, b.timeout, ErrAckTimeout)
-		defer cancel()
-	} else if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeoutCause(ctx, b.nsp.srv.opts.AckTimeout, ErrAckTimeout)
-		defer cancel()
-	}
+	ctx, cancel := b.nsp.ackContext(ctx, b.timeout)
+	defer cancel()
 	p := NewPacket(parser.Outgoing{Type: parser.Event, Namespace: b.nsp.name, Event: event, Args: args,
 		ID: b.nsp.ids.Add(1) - 1, HasID: true})
 	if _, err := p.encoded(b.nsp.srv.codec); err != nil {
 		return nil, err
 	}
-	c := &ackCollector{changed: make(chan struct{}, 1)}
+	c := newAckCollector()
 	b.nsp.adapter.BroadcastWithAck(p, b.opts, c.count, c.ack)
-	for {
-		c.mu.Lock()
-		done := c.counted && len(c.replies) >= c.expected
-		replies := slices.Clone(c.replies)
-		c.mu.Unlock()
-		if done {
-			return replies, nil
-		}
-		select {
-		case <-c.changed:
-		case <-ctx.Done():
-			c.mu.Lock()
-			replies = slices.Clone(c.replies)
-			c.mu.Unlock()
-			return replies, ackCause(ctx)
-		}
-	}
-}
-
-// ackCollector gathers the replies of a broadcast with acknowledgements.
-type ackCollector struct {
-	changed chan struct{}
-
-	mu       sync.Mutex // guards the fields below
-	expected int
-	counted  bool
-	replies  []Args
-}
-
-func (c *ackCollector) count(n int) {
-	c.mu.Lock()
-	c.expected += n
-	c.counted = true
-	c.mu.Unlock()
-	c.signal()
-}
-
-func (c *ackCollector) ack(reply Args) {
-	c.mu.Lock()
-	c.replies = append(c.replies, reply)
-	c.mu.Unlock()
-	c.signal()
-}
-
-func (c *ackCollector) signal() {
-	select {
-	case c.changed <- struct{}{}:
-	default:
-	}
+	return c.wait(ctx)
 }

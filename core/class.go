@@ -17,10 +17,12 @@ import (
 //	OnDisconnect(s *Socket, reason DisconnectReason) the disconnect handler
 //	OnChatMessage(s *Socket, ...)                   events "chatMessage" and "chat_message"
 //	OnPing(s *Socket, ...)                          event "ping"
+//	OnHTTPRequest(s *Socket, ...)                   events "httpRequest" and "http_request"
 //
-// that is, the name after "On" with its first letter lowered, and the same
-// in snake case. Event methods take the shapes On accepts. A handler set
-// with On, OnConnect or OnDisconnect takes precedence over a method.
+// that is, the name after "On" in lower camel case and in snake case, an
+// initialism counting as one word. Event methods take the shapes On
+// accepts. A handler set with On, OnConnect or OnDisconnect takes
+// precedence over a method, whenever it is set.
 //
 // When the struct embeds *Namespace, that field is set to the namespace, so
 // the methods can use the namespace's Emit, To, EnterRoom, Session and the
@@ -53,7 +55,7 @@ func (s *Server) RegisterNamespace(name string, v any) *Namespace {
 		}
 		switch m.Name {
 		case "OnConnect":
-			onConnect = compileHandler(fn.Interface(), false)
+			onConnect = compileConnectHandler(fn.Interface())
 		case "OnDisconnect":
 			f, ok := fn.Interface().(func(*Socket, DisconnectReason))
 			if !ok {
@@ -89,23 +91,36 @@ func takesSocket(t reflect.Type) bool {
 }
 
 // methodEvents returns the event names of a method named "On"+name: the
-// name with its first letter lowered, and its snake-case form.
+// name in lower camel case, and in snake case. Initialisms are words:
+// "HTTPRequest" gives "httpRequest" and "http_request".
 func methodEvents(name string) []string {
-	r := []rune(name)
-	r[0] = unicode.ToLower(r[0])
-	camel := string(r)
-	var b strings.Builder
-	for i, c := range name {
-		if unicode.IsUpper(c) {
-			if i > 0 {
-				b.WriteByte('_')
-			}
-			c = unicode.ToLower(c)
-		}
-		b.WriteRune(c)
+	words := splitWords(name)
+	lower := make([]string, len(words))
+	for i, w := range words {
+		lower[i] = strings.ToLower(w)
 	}
-	if snake := b.String(); snake != camel {
+	camel := lower[0] + strings.Join(words[1:], "")
+	if snake := strings.Join(lower, "_"); snake != camel {
 		return []string{camel, snake}
 	}
 	return []string{camel}
+}
+
+// splitWords splits a Go identifier at its word boundaries: before an upper
+// case letter that follows a lower case letter or digit, or that starts a
+// word after an initialism ("HTTPRequest": "HTTP", "Request").
+func splitWords(s string) []string {
+	r := []rune(s)
+	var words []string
+	start := 0
+	for i := 1; i < len(r); i++ {
+		if !unicode.IsUpper(r[i]) {
+			continue
+		}
+		if !unicode.IsUpper(r[i-1]) || (i+1 < len(r) && unicode.IsLower(r[i+1])) {
+			words = append(words, string(r[start:i]))
+			start = i
+		}
+	}
+	return append(words, string(r[start:]))
 }

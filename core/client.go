@@ -15,11 +15,10 @@ type client struct {
 	conn *engineio.Socket
 	dec  parser.Decoder // used by the reader only
 
-	mu        sync.Mutex         // guards sockets, connectTimer and closed
-	sockets   map[string]*Socket // by namespace name
-	connected bool               // a namespace has been joined once
-	closed    bool
-	timer     *time.Timer
+	mu      sync.Mutex         // guards sockets and closed
+	sockets map[string]*Socket // by namespace name
+	closed  bool
+	timer   *time.Timer // the connect timeout
 }
 
 func newClient(srv *Server, conn *engineio.Socket) *client {
@@ -33,9 +32,11 @@ func newClient(srv *Server, conn *engineio.Socket) *client {
 	return c
 }
 
+// connectTimeout closes the connection when it is in no namespace (it never
+// joined one, or was refused), as the reference server does.
 func (c *client) connectTimeout() {
 	c.mu.Lock()
-	idle := !c.connected && !c.closed
+	idle := len(c.sockets) == 0 && !c.closed
 	c.mu.Unlock()
 	if idle {
 		c.srv.log.Info("sio: no namespace joined before the connect timeout, closing", "sid", c.conn.ID())
@@ -87,7 +88,7 @@ func (c *client) socket(nsp string) *Socket {
 
 // connect handles a CONNECT packet.
 func (c *client) connect(p *parser.Packet) {
-	nsp := c.srv.lookup(p.Namespace)
+	nsp := c.srv.lookup(p.Namespace, p.Args)
 	if nsp == nil {
 		c.srv.log.Info("sio: connection to an unknown namespace refused", "sid", c.conn.ID(), "nsp", p.Namespace)
 		c.sendPacket(parser.Outgoing{Type: parser.ConnectError, Namespace: p.Namespace,
@@ -101,7 +102,6 @@ func (c *client) connect(p *parser.Packet) {
 	}
 	s := newSocket(nsp, c, p.Args)
 	c.sockets[nsp.name] = s
-	c.connected = true
 	c.mu.Unlock()
 	s.enqueue(func() { nsp.connect(s) })
 }
@@ -117,6 +117,7 @@ func (c *client) remove(s *Socket) {
 
 // onClose runs when the connection closes: every socket on it disconnects.
 func (c *client) onClose(reason engineio.CloseReason, _ error) {
+	defer c.srv.busy.done() // the count taken in onEngineConnection
 	c.mu.Lock()
 	c.closed = true
 	c.timer.Stop()

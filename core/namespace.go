@@ -19,15 +19,22 @@ type Namespace struct {
 	adapter Adapter
 	ids     atomic.Uint64 // acknowledgement ids, shared by broadcasts and sockets
 
-	hmu          sync.RWMutex // guards the handler fields
-	onConnect    *handler
-	onDisconnect func(*Socket, DisconnectReason)
-	events       map[string]*handler
-	catchAll     *handler
-	class        map[string]*handler // from RegisterNamespace; events wins
+	hmu             sync.RWMutex // guards the handler fields
+	onConnect       *handler
+	onDisconnect    func(*Socket, DisconnectReason)
+	events          map[string]*handler
+	catchAll        *handler
+	class           map[string]*handler // from RegisterNamespace; events wins
+	serverEvents    map[string]ServerSideEmitHandler
+	middlewares     []func(*Socket) error
+	onDisconnecting func(*Socket, DisconnectReason)
 
-	mu      sync.RWMutex // guards sockets
-	sockets map[string]*Socket
+	// match accepts child names, for a parent namespace.
+	match func(name string, auth Args) bool
+
+	mu       sync.RWMutex // guards sockets and children
+	sockets  map[string]*Socket
+	children map[*Namespace]struct{} // of a parent namespace
 }
 
 func newNamespace(srv *Server, name string, parent *Namespace) *Namespace {
@@ -156,16 +163,29 @@ func (n *Namespace) disconnectHandler() func(*Socket, DisconnectReason) {
 
 // connect runs the connection sequence of s, on its handler queue.
 func (n *Namespace) connect(s *Socket) {
+	rec := n.srv.opts.Recovery
+	recovered := s.restore()
+	if rec != nil && !recovered {
+		s.pid = newOffset() + newOffset()
+	}
+	var err error
+	if !recovered || rec.RunMiddlewares {
+		err = n.runMiddlewares(s)
+	}
+	if err != nil {
+		n.refuse(s, err, false)
+		return
+	}
 	n.mu.Lock()
 	n.sockets[s.id] = s
 	n.mu.Unlock()
-	n.adapter.AddAll(s.id, []string{s.id})
+	n.adapter.AddAll(s.id, append([]string{s.id}, s.restoredRooms...))
+	s.restoredRooms = nil
 
 	always := n.srv.opts.AlwaysConnect
 	if always {
 		s.sendConnect()
 	}
-	var err error
 	if h := n.connectHandler(); h != nil {
 		err = s.run("connect", func() error {
 			_, err := h.call(s.ctx, s, "connect", s.handshake.Auth)
@@ -173,22 +193,28 @@ func (n *Namespace) connect(s *Socket) {
 		})
 	}
 	if err != nil {
-		n.srv.log.Info("sio: connection refused", "sid", s.id, "nsp", n.name, "err", err)
-		// Leave before telling the client, which may try again at once. A
-		// refused socket never reaches the disconnect handler, even with
-		// AlwaysConnect (as in python-socketio).
-		s.leave(ReasonServerNamespaceDisconnect, false)
-		if always {
-			_ = s.client.sendPacket(parser.Outgoing{Type: parser.Disconnect, Namespace: n.name})
-			return
-		}
-		_ = s.client.sendPacket(parser.Outgoing{Type: parser.ConnectError, Namespace: n.name,
-			Args: []any{connectErrorPayload(err)}})
+		n.refuse(s, err, always)
 		return
 	}
 	if !always {
 		s.sendConnect()
 	}
+}
+
+// refuse makes s leave and tells the client: CONNECT_ERROR, or DISCONNECT
+// when the client was already told it had joined (AlwaysConnect).
+func (n *Namespace) refuse(s *Socket, err error, joined bool) {
+	n.srv.log.Info("sio: connection refused", "sid", s.id, "nsp", n.name, "err", err)
+	// Leave before telling the client, which may try again at once. A
+	// refused socket never reaches the disconnect handler, even with
+	// AlwaysConnect (as in python-socketio).
+	s.leave(ReasonServerNamespaceDisconnect, false)
+	if joined {
+		_ = s.client.sendPacket(parser.Outgoing{Type: parser.Disconnect, Namespace: n.name})
+		return
+	}
+	_ = s.client.sendPacket(parser.Outgoing{Type: parser.ConnectError, Namespace: n.name,
+		Args: []any{connectErrorPayload(err)}})
 }
 
 // remove forgets s once it has left.
@@ -199,6 +225,7 @@ func (n *Namespace) remove(s *Socket) {
 		delete(n.sockets, s.id)
 	}
 	n.mu.Unlock()
+	n.dropIfEmpty()
 }
 
 // Socket returns the local socket with the given id, or nil.

@@ -61,6 +61,13 @@ type Options struct {
 	// lengths). Zero: the parser's defaults.
 	Limits parser.Limits
 
+	// Recovery, when not nil, enables connection state recovery. Nil: off,
+	// as in the reference server.
+	Recovery *RecoveryOptions
+	// CleanupEmptyChildNamespaces removes a namespace created through a
+	// parent (Of("*"), OfFunc, OfRegexp) when its last socket leaves.
+	CleanupEmptyChildNamespaces bool
+
 	// ClientManager keeps room membership and carries broadcasts between
 	// servers. Nil: an in-memory manager (a single server).
 	ClientManager ClientManager

@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 
@@ -19,11 +20,15 @@ type Server struct {
 	codec parser.Codec
 	log   *slog.Logger
 
-	mu   sync.RWMutex // guards nsps
-	nsps map[string]*Namespace
+	mu             sync.RWMutex // guards nsps, parents, catchAll and onNewNamespace
+	nsps           map[string]*Namespace
+	parents        []*Namespace // from OfFunc and OfRegexp, in order
+	catchAll       *Namespace   // Of("*")
+	onNewNamespace func(*Namespace)
 
-	// handlers counts the running handler goroutines, for Shutdown.
-	handlers sync.WaitGroup
+	// busy counts the open connections (until their sockets have left)
+	// and the running handler goroutines, for Shutdown.
+	busy tracker
 }
 
 // NewServer returns a Server configured by opts.
@@ -62,30 +67,44 @@ func (s *Server) Of(name string) *Namespace {
 		return nsp
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if nsp = s.nsps[name]; nsp == nil {
-		nsp = newNamespace(s, name, nil)
-		s.nsps[name] = nsp
+	if nsp = s.nsps[name]; nsp != nil {
+		s.mu.Unlock()
+		return nsp
+	}
+	nsp = newNamespace(s, name, nil)
+	s.nsps[name] = nsp
+	if name == "*" {
+		nsp.match = func(string, Args) bool { return true }
+		s.catchAll = nsp
+	}
+	hook := s.onNewNamespace
+	s.mu.Unlock()
+	if hook != nil {
+		hook(nsp)
 	}
 	return nsp
 }
 
 // lookup returns the namespace a client asks for: an existing one, or a
-// child of the catch-all namespace, or nil.
-func (s *Server) lookup(name string) *Namespace {
+// new child of the first parent namespace that accepts the name (OfFunc,
+// OfRegexp, then Of("*")), or nil.
+func (s *Server) lookup(name string, auth Args) *Namespace {
 	s.mu.RLock()
-	nsp, star := s.nsps[name], s.nsps["*"]
+	nsp := s.nsps[name]
+	parents := s.parents
+	if s.catchAll != nil {
+		parents = append(slices.Clip(parents), s.catchAll)
+	}
 	s.mu.RUnlock()
-	if nsp != nil || star == nil || name == "*" {
+	if nsp != nil || name == "*" {
 		return nsp
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if nsp = s.nsps[name]; nsp == nil {
-		nsp = newNamespace(s, name, star)
-		s.nsps[name] = nsp
+	for _, parent := range parents {
+		if parent.match(name, auth) {
+			return s.newChild(parent, name)
+		}
 	}
-	return nsp
+	return nil
 }
 
 // OnConnect sets the connect handler of "/"; see Namespace.OnConnect.
@@ -150,17 +169,8 @@ func (s *Server) Disconnect(sid string) error { return s.Of("/").Disconnect(sid)
 // until ctx is done.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.eng.Shutdown(ctx)
-	done := make(chan struct{})
-	go func() {
-		s.handlers.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		if err == nil {
-			err = ctx.Err()
-		}
+	if werr := s.busy.wait(ctx); err == nil {
+		err = werr
 	}
 	s.mu.RLock()
 	nsps := make([]*Namespace, 0, len(s.nsps))
@@ -175,7 +185,53 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 func (s *Server) onEngineConnection(conn *engineio.Socket) {
+	s.busy.add() // done when the connection's sockets have left
 	c := newClient(s, conn)
 	conn.OnMessage(c.onMessage)
 	conn.OnClose(c.onClose)
+}
+
+// tracker counts running work and lets Shutdown wait for it. Unlike a
+// sync.WaitGroup, work may start while a wait is in progress (a closing
+// connection starts its disconnect handlers).
+type tracker struct {
+	mu   sync.Mutex    // guards n and idle
+	n    int           // the work running
+	idle chan struct{} // closed when n drops to zero; nil when nobody waits
+}
+
+func (t *tracker) add() {
+	t.mu.Lock()
+	t.n++
+	t.mu.Unlock()
+}
+
+func (t *tracker) done() {
+	t.mu.Lock()
+	t.n--
+	if t.n == 0 && t.idle != nil {
+		close(t.idle)
+		t.idle = nil
+	}
+	t.mu.Unlock()
+}
+
+// wait returns when no work runs, or ctx's error when ctx is done first.
+func (t *tracker) wait(ctx context.Context) error {
+	t.mu.Lock()
+	if t.n == 0 {
+		t.mu.Unlock()
+		return nil
+	}
+	if t.idle == nil {
+		t.idle = make(chan struct{})
+	}
+	idle := t.idle
+	t.mu.Unlock()
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/socketio-go/sio/core/engineio"
@@ -52,6 +53,19 @@ type Socket struct {
 	acks      map[uint64]AckFunc
 	pending   []func() // handler queue
 	running   bool     // a goroutine is draining pending
+	data      any      // SetData
+
+	middlewares []func(*Socket, string, Args) error
+	anyIn       []*anyListener[AnyFunc]
+	anyOut      []*anyListener[AnyOutgoingFunc]
+
+	// Set while connecting, before the socket is shared.
+	pid           string // private id, for recovery
+	recovered     bool
+	missed        []*Packet
+	restoredRooms []string
+
+	hasAnyOut atomic.Bool // anyOut is not empty
 }
 
 func newSocket(nsp *Namespace, c *client, auth Args) *Socket {
@@ -122,44 +136,95 @@ func (s *Socket) Rooms() []string { return s.nsp.adapter.SocketRooms(s.id) }
 // Emit sends event with args to this socket. When the last argument is an
 // AckFunc, it receives the client's acknowledgement.
 func (s *Socket) Emit(event string, args ...any) error {
-	return s.emit(event, args, 0)
+	return s.emit(event, args, plainEmitter)
 }
 
 // Timeout returns an emitter whose acknowledgements fail with
 // ErrAckTimeout after d.
 func (s *Socket) Timeout(d time.Duration) *SocketEmitter { return &SocketEmitter{s: s, timeout: d} }
 
-// SocketEmitter emits to one socket with a timeout on acknowledgements.
-type SocketEmitter struct {
-	s       *Socket
-	timeout time.Duration
+// Volatile returns an emitter whose packets are dropped when the transport
+// is not ready to write them at once.
+func (s *Socket) Volatile() *SocketEmitter { return &SocketEmitter{s: s, volatile: true} }
+
+// Compress returns an emitter whose packets use websocket compression
+// (permessage-deflate, when negotiated) only when compress is true.
+func (s *Socket) Compress(compress bool) *SocketEmitter {
+	return &SocketEmitter{s: s, uncompressed: !compress}
 }
 
-// Emit is Socket.Emit with the emitter's timeout applied to an AckFunc.
+// SocketEmitter emits to one socket with flags: a timeout on
+// acknowledgements, volatile, compression. Its methods return a new
+// emitter, so flags combine: s.Volatile().Compress(false).Emit(...).
+type SocketEmitter struct {
+	s            *Socket
+	timeout      time.Duration
+	volatile     bool
+	uncompressed bool
+}
+
+// Timeout returns the emitter with acknowledgements bounded by d.
+func (e *SocketEmitter) Timeout(d time.Duration) *SocketEmitter {
+	c := *e
+	c.timeout = d
+	return &c
+}
+
+// Volatile returns the emitter with the volatile flag.
+func (e *SocketEmitter) Volatile() *SocketEmitter {
+	c := *e
+	c.volatile = true
+	return &c
+}
+
+// Compress returns the emitter with compression on or off.
+func (e *SocketEmitter) Compress(compress bool) *SocketEmitter {
+	c := *e
+	c.uncompressed = !compress
+	return &c
+}
+
+// Emit is Socket.Emit with the emitter's flags; its timeout applies to an
+// AckFunc.
 func (e *SocketEmitter) Emit(event string, args ...any) error {
-	return e.s.emit(event, args, e.timeout)
+	return e.s.emit(event, args, e)
 }
 
 // EmitWithAck is Socket.EmitWithAck bounded by the emitter's timeout.
 func (e *SocketEmitter) EmitWithAck(ctx context.Context, event string, args ...any) (Args, error) {
-	ctx, cancel := context.WithTimeoutCause(ctx, e.timeout, ErrAckTimeout)
-	defer cancel()
+	if e.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, e.timeout, ErrAckTimeout)
+		defer cancel()
+	}
 	return e.s.EmitWithAck(ctx, event, args...)
 }
 
-func (s *Socket) emit(event string, args []any, timeout time.Duration) error {
+var plainEmitter = &SocketEmitter{}
+
+func (s *Socket) emit(event string, args []any, e *SocketEmitter) error {
 	out := parser.Outgoing{Type: parser.Event, Namespace: s.nsp.name, Event: event, Args: args}
 	if n := len(args); n > 0 {
-		if cb, ok := args[n-1].(AckFunc); ok {
-			out.Args = args[:n-1]
-			return s.emitAck(out, cb, timeout)
+		cb, ok := args[n-1].(AckFunc)
+		if !ok {
+			var f func(Args, error)
+			if f, ok = args[n-1].(func(Args, error)); ok {
+				cb = f
+			}
 		}
-		if cb, ok := args[n-1].(func(Args, error)); ok {
+		if ok {
 			out.Args = args[:n-1]
-			return s.emitAck(out, cb, timeout)
+			return s.emitAck(out, cb, e.timeout)
 		}
 	}
-	return s.send(out)
+	if s.nsp.srv.opts.Recovery != nil && !e.volatile {
+		// Through the adapter, which logs the packet for recovery.
+		op := s.nsp.op().To(s.id)
+		op.opts.Uncompressed = e.uncompressed
+		return op.Emit(event, args...)
+	}
+	s.notifyOutgoing(&out)
+	return s.sendWith(out, e.volatile, e.uncompressed)
 }
 
 func (s *Socket) emitAck(out parser.Outgoing, cb AckFunc, timeout time.Duration) error {
@@ -266,14 +331,29 @@ func (s *Socket) onAck(p *parser.Packet) {
 }
 
 // send encodes out for this socket alone and queues it.
-func (s *Socket) send(out parser.Outgoing) error {
+func (s *Socket) send(out parser.Outgoing) error { return s.sendWith(out, false, false) }
+
+// sendWith is send with the volatile and uncompressed flags.
+func (s *Socket) sendWith(out parser.Outgoing, volatile, uncompressed bool) error {
 	s.mu.Lock()
 	left := s.left
 	s.mu.Unlock()
 	if left {
 		return ErrNotConnected
 	}
-	return s.client.sendPacket(out)
+	if !volatile && !uncompressed {
+		return s.client.sendPacket(out)
+	}
+	enc, err := s.nsp.srv.codec.Encode(out)
+	if err != nil {
+		return err
+	}
+	msgs := engineMessages(enc)
+	if uncompressed {
+		msgs = uncompressedMessages(msgs)
+	}
+	s.sendEncoded(msgs, volatile)
+	return nil
 }
 
 // sendEncoded queues an encoded broadcast packet.
@@ -289,8 +369,19 @@ func (s *Socket) sendConnect() {
 	s.mu.Lock()
 	s.connected = true
 	s.mu.Unlock()
+	payload := map[string]string{"sid": s.id}
+	if s.pid != "" {
+		payload["pid"] = s.pid
+	}
 	_ = s.client.sendPacket(parser.Outgoing{Type: parser.Connect, Namespace: s.nsp.name,
-		Args: []any{map[string]string{"sid": s.id}}})
+		Args: []any{payload}})
+	for _, p := range s.missed {
+		if msgs, err := p.encoded(s.nsp.srv.codec); err == nil {
+			s.notifyOutgoing(&p.Outgoing)
+			s.sendEncoded(msgs, false)
+		}
+	}
+	s.missed = nil
 }
 
 // Broadcast returns a broadcast to every socket of the namespace but this
@@ -365,6 +456,12 @@ func (s *Socket) leave(reason DisconnectReason, notify bool) {
 	s.acks = nil
 	s.mu.Unlock()
 	s.cancel()
+	if fn := s.nsp.disconnectingHandler(); fn != nil && wasConnected {
+		s.safely("disconnecting handler", func() { fn(s, reason) })
+	}
+	if wasConnected {
+		s.persist(reason)
+	}
 	s.nsp.remove(s)
 	s.client.remove(s)
 	for _, cb := range acks {
@@ -385,15 +482,7 @@ func (s *Socket) leave(reason DisconnectReason, notify bool) {
 // onEvent routes an event to its handler, on the handler queue (or on its
 // own goroutine with Options.ConcurrentHandlers).
 func (s *Socket) onEvent(p *parser.Packet) {
-	h, _ := s.nsp.handler(p.Event)
-	if h == nil {
-		s.nsp.srv.log.Debug("sio: event without handler", "sid", s.id, "nsp", s.nsp.name, "event", p.Event)
-		if p.HasID {
-			_ = s.send(parser.Outgoing{Type: parser.Ack, Namespace: s.nsp.name, ID: p.ID, HasID: true})
-		}
-		return
-	}
-	job := func() { s.handle(h, p) }
+	job := func() { s.dispatch(p) }
 	if s.nsp.srv.opts.ConcurrentHandlers {
 		s.goHandler(job)
 		return
@@ -413,9 +502,7 @@ func (s *Socket) handle(h *handler, p *parser.Packet) {
 		res = ackError(err)
 	}
 	if p.HasID {
-		if err := s.send(parser.Outgoing{Type: parser.Ack, Namespace: s.nsp.name, ID: p.ID, HasID: true, Args: res}); err != nil && err != ErrNotConnected {
-			s.nsp.srv.log.Error("sio: cannot send acknowledgement", "sid", s.id, "event", p.Event, "err", err)
-		}
+		s.ack(p, res)
 	}
 }
 
@@ -491,9 +578,9 @@ func (s *Socket) drain() {
 
 func (s *Socket) goHandler(fn func()) {
 	srv := s.nsp.srv
-	srv.handlers.Add(1)
+	srv.busy.add()
 	go func() {
-		defer srv.handlers.Done()
+		defer srv.busy.done()
 		fn()
 	}()
 }

@@ -9,6 +9,8 @@ type Message struct {
 	binary bool
 	data   []byte // the payload, without the type byte
 	frame  []byte // websocket frame: type byte + data for text, data for binary
+
+	uncompressed bool // written without permessage-deflate
 }
 
 // TextMessage returns a text message carrying data. The caller must not

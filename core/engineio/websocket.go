@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/http"
 	"strings"
 	"time"
 )
@@ -35,6 +36,7 @@ type Ticket struct {
 	srv  *Server
 	req  *Request
 	sock *Socket // the polling session being upgraded; nil for a new session
+	id   string  // the id of a new session
 }
 
 // PrepareWebSocket validates a WebSocket upgrade request before the adapter
@@ -49,12 +51,33 @@ func (s *Server) PrepareWebSocket(r *Request) (*Ticket, *Response) {
 		return nil, resp
 	}
 	r.Body = nil
-	return &Ticket{srv: s, req: r, sock: sock}, nil
+	t := &Ticket{srv: s, req: r, sock: sock}
+	if sock == nil {
+		id, err := s.newID(r)
+		if err != nil {
+			return nil, s.refuse(r, CodeBadRequest, "", "GenerateID: "+err.Error())
+		}
+		t.id = id
+	}
+	return t, nil
 }
 
 // PerMessageDeflate reports whether the adapter should negotiate the
 // permessage-deflate extension (Options.PerMessageDeflate).
 func (t *Ticket) PerMessageDeflate() bool { return t.srv.opts.PerMessageDeflate }
+
+// Header returns the headers the adapter adds to its 101 Switching
+// Protocols answer (the session cookie of a new websocket-only session,
+// when Options.Cookie is set), or nil.
+func (t *Ticket) Header() http.Header {
+	if t.sock != nil {
+		return nil
+	}
+	if ck := t.srv.sessionCookie(t.id); ck != "" {
+		return http.Header{"Set-Cookie": {ck}}
+	}
+	return nil
+}
 
 // Serve runs the session over conn and blocks until the session has left
 // the connection: the connection closed, the session closed, or an upgrade
@@ -65,7 +88,7 @@ func (t *Ticket) Serve(conn Conn) {
 		t.serveUpgrade(conn)
 		return
 	}
-	sock, err := t.srv.open(t.req, TransportWebSocket, conn)
+	sock, err := t.srv.open(t.id, t.req, TransportWebSocket, conn)
 	if err != nil {
 		t.srv.log.Info("engineio: websocket session refused", "err", err, "remote", t.req.RemoteAddr)
 		_ = conn.WriteMessage(wsClose, []byte{0x03, 0xf3}) // 1011 internal error
@@ -86,11 +109,14 @@ func (t *Ticket) serveUpgrade(conn Conn) {
 		return
 	}
 	sock.upgrading = true
+	sock.probeConn = conn // closed by closeNow
 	sock.mu.Unlock()
-	if !sock.probe(conn) {
-		sock.mu.Lock()
-		sock.upgrading = false
-		sock.mu.Unlock()
+	ok := sock.probe(conn)
+	sock.mu.Lock()
+	sock.upgrading = false
+	sock.probeConn = nil
+	sock.mu.Unlock()
+	if !ok {
 		_ = conn.Close()
 		return
 	}
@@ -120,12 +146,21 @@ func (sock *Socket) probe(conn Conn) bool {
 	}
 	sock.mu.Lock()
 	defer sock.mu.Unlock()
-	if sock.state != stateOpen && sock.state != stateClosing {
+	if sock.state == stateClosed {
 		return false
 	}
 	sock.transport = TransportWebSocket
 	sock.ws = conn
-	sock.upgrading = false
+	// The noop was for a long-poll; if none took it, drop it.
+	q := sock.queue[:0]
+	for _, m := range sock.queue {
+		if m != msgNoop {
+			q = append(q, m)
+		}
+	}
+	clear(sock.queue[len(q):])
+	sock.queue = q
+	close(sock.upgraded)
 	sock.log.Debug("engineio: upgraded to websocket")
 	return true
 }
@@ -176,13 +211,29 @@ func (sock *Socket) readLoop(conn Conn) error {
 	}
 }
 
-// readErrorReason maps a websocket read error to a close reason.
+// readErrorReason maps a websocket read error to a close reason, as the
+// reference server reports them: the connection ending, cleanly or not, is
+// "transport close"; a websocket protocol error (an oversized or malformed
+// frame) is "transport error"; the read deadline, which the heartbeat also
+// bounds, is "ping timeout".
 func readErrorReason(err error) CloseReason {
-	if err == nil || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, net.ErrClosed) || strings.Contains(err.Error(), "websocket: close ") {
+	var ne net.Error
+	switch {
+	case err == nil, errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):
 		return ReasonTransportClose
+	case errors.As(err, &ne) && ne.Timeout():
+		return ReasonPingTimeout
 	}
-	return ReasonTransportError
+	msg := err.Error()
+	switch {
+	case strings.HasPrefix(msg, "websocket: close "):
+		// The client's close frame (gorilla's and fasthttp's CloseError),
+		// or the connection dropping without one (close 1006).
+		return ReasonTransportClose
+	case strings.HasPrefix(msg, "websocket: "):
+		return ReasonTransportError
+	}
+	return ReasonTransportClose
 }
 
 // writeLoop writes queued messages to conn until the session closes.
@@ -190,6 +241,10 @@ func (sock *Socket) writeLoop(conn Conn, done chan<- struct{}) {
 	defer close(done)
 	writeTimeout := sock.srv.opts.PingInterval + sock.srv.opts.PingTimeout
 	var batch []*Message
+	var cs compressionSetter
+	if sock.srv.opts.PerMessageDeflate {
+		cs, _ = conn.(compressionSetter)
+	}
 	for {
 		select {
 		case <-sock.wake:
@@ -199,19 +254,29 @@ func (sock *Socket) writeLoop(conn Conn, done chan<- struct{}) {
 		sock.mu.Lock()
 		batch = sock.takeQueue(batch[:0])
 		closing := sock.state == stateClosing && len(batch) > 0 && batch[len(batch)-1] == msgClose
+		sock.writing = len(batch) > 0
 		sock.mu.Unlock()
+		if len(batch) == 0 {
+			continue
+		}
+		_ = conn.SetWriteDeadline(time.Now().Add(writeTimeout))
 		for i, m := range batch {
 			typ := wsText
 			if m.binary {
 				typ = wsBinary
 			}
-			_ = conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+			if cs != nil {
+				cs.EnableWriteCompression(!m.uncompressed)
+			}
 			if err := conn.WriteMessage(typ, m.frame); err != nil {
 				sock.closeNow(ReasonTransportError, err)
 				return
 			}
 			batch[i] = nil
 		}
+		sock.mu.Lock()
+		sock.writing = false
+		sock.mu.Unlock()
 		if closing {
 			_ = conn.WriteMessage(wsClose, []byte{0x03, 0xe8}) // 1000 normal closure
 			sock.finishClosing()
