@@ -1,9 +1,7 @@
 package core
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -111,7 +109,7 @@ func compileHandler(fn any, withEvent bool) *handler {
 			}
 		}
 		if nout == 1 && t.Out(0) == typeArgs {
-			return spreadArgs(s.nsp.srv.codec, out[0].Interface().(Args)), nil
+			return spreadArgs(out[0].Interface().(Args)), nil
 		}
 		res := make([]any, nout)
 		for j := range nout {
@@ -157,18 +155,12 @@ func Handle[In, Out any](nsp *Namespace, event string, fn func(ctx context.Conte
 	}})
 }
 
-// spreadArgs turns received arguments into values to send back unchanged:
-// JSON without binary passes through as raw JSON, the rest is decoded.
-func spreadArgs(codec parser.Codec, a Args) []any {
-	isJSON := codec.Name() == "json"
+// spreadArgs turns received arguments into values to send back unchanged
+// (raw JSON when they hold no binary data).
+func spreadArgs(a Args) []any {
 	res := make([]any, a.Len())
 	for i := range res {
-		raw := a.Raw(i)
-		if isJSON && !bytes.Contains(raw, []byte(`"_placeholder"`)) {
-			res[i] = json.RawMessage(raw)
-			continue
-		}
-		res[i], _ = a.Value(i)
+		res[i], _ = a.Passthrough(i)
 	}
 	return res
 }

@@ -111,3 +111,24 @@ func (a Args) JSON(i int) (json.RawMessage, error) {
 	}
 	return b, nil
 }
+
+// Passthrough returns element i in a form [Codec.Encode] writes back as it
+// was received, for forwarding arguments (catch-all handlers, relays): the
+// raw JSON as a json.RawMessage when the element holds no binary data
+// (JSON codec), the decoded value (Value) otherwise.
+func (a Args) Passthrough(i int) (any, error) {
+	if i < 0 || i >= a.Len() {
+		return nil, fmt.Errorf("%w: index %d of %d", ErrNoArgument, i, a.Len())
+	}
+	if p, ok := a.src.(passthrougher); ok {
+		if raw, ok := p.argPassthrough(i); ok {
+			return raw, nil
+		}
+	}
+	return a.Value(i)
+}
+
+// passthrougher is implemented by sources that can hand out raw JSON.
+type passthrougher interface {
+	argPassthrough(i int) (json.RawMessage, bool)
+}

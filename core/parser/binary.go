@@ -170,3 +170,10 @@ func (a *jsonArgs) argJSON(i int) ([]byte, error) {
 	}
 	return a.argRaw(i), nil
 }
+
+func (a *jsonArgs) argPassthrough(i int) (json.RawMessage, bool) {
+	if len(a.placeholders(i)) > 0 {
+		return nil, false
+	}
+	return a.argRaw(i), true
+}

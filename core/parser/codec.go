@@ -35,6 +35,23 @@ var JSON Codec = jsonCodec{}
 
 // Msgpack is the MessagePack codec (npm socket.io-msgpack-parser 3.x): one
 // binary message per packet.
+//
+// Values are encoded by github.com/vmihailenco/msgpack/v5 using the json
+// struct tags, with compact integers (a float64 holding an integer is sent
+// as an integer, which JavaScript cannot tell apart). A top-level argument
+// that is a json.RawMessage or implements json.Marshaler (and not msgpack's
+// own interfaces), e.g. time.Time, is converted from its JSON, so it reaches
+// the client as with the JSON codec; nested ones follow msgpack's rules
+// (a nested json.RawMessage is bin, a nested time.Time the timestamp ext).
+//
+// Decoding accepts what notepack.io (the JavaScript parser's msgpack
+// library) produces: ArrayBuffer (ext type 0) as binary, undefined (fixext
+// type 0) as nil, Date (fixext 8 type 0) as time.Time. [Args.Decode] into
+// typed values goes through msgpack: struct fields match json tag names
+// exactly (encoding/json ignores case), and interface values nested in
+// structs hold msgpack's types (int64, uint64, float64, string, []byte,
+// map[string]any, []any). Top-level *any targets and numbers behave as with
+// the JSON codec (float64 numbers; range-checked integers).
 var Msgpack Codec = msgpackCodec{}
 
 type jsonCodec struct{}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -11,9 +13,10 @@ import (
 
 // jsonEncoder is the reusable state of one JSON encoding.
 type jsonEncoder struct {
-	buf bytes.Buffer  // the payload being written
-	enc *json.Encoder // writes to buf, HTML escaping off
-	att [][]byte      // binary attachments found so far
+	buf  bytes.Buffer  // the payload being written
+	enc  *json.Encoder // writes to buf, HTML escaping off
+	att  [][]byte      // binary attachments found so far
+	keys []string      // map keys being sorted (a stack, see writeMap)
 	// binary tells whether []byte values become attachments (EVENT, ACK)
 	// or base64 strings (CONNECT, CONNECT_ERROR).
 	binary bool
@@ -36,6 +39,8 @@ func (e *jsonEncoder) release() {
 	e.buf.Reset()
 	clear(e.att)
 	e.att = e.att[:0]
+	clear(e.keys)
+	e.keys = e.keys[:0]
 	jsonEncoderPool.Put(e)
 }
 
@@ -75,6 +80,20 @@ func checkOutgoing(p *Outgoing) (PacketType, string, error) {
 	return typ, nsp, nil
 }
 
+// isNil reports whether a is nil or a nil map, slice, pointer or
+// interface: a CONNECT or CONNECT_ERROR payload that is left out (JSON
+// null is not a valid payload).
+func isNil(a any) bool {
+	if a == nil {
+		return true
+	}
+	switch v := reflect.ValueOf(a); v.Kind() {
+	case reflect.Map, reflect.Slice, reflect.Pointer, reflect.Interface:
+		return v.IsNil()
+	}
+	return false
+}
+
 func encodeJSON(p *Outgoing) (Encoded, error) {
 	typ, nsp, err := checkOutgoing(p)
 	if err != nil {
@@ -94,15 +113,15 @@ func encodeJSON(p *Outgoing) (Encoded, error) {
 			if i > 0 || typ == Event {
 				e.buf.WriteByte(',')
 			}
-			if err := e.writeArg(a); err != nil {
+			if err := e.writeArg(a, 0); err != nil {
 				return nil, fmt.Errorf("%w: argument %d: %w", ErrEncode, i, err)
 			}
 		}
 		e.buf.WriteByte(']')
 	case Connect, ConnectError:
 		e.binary = false
-		if len(p.Args) == 1 {
-			if err := e.writeArg(p.Args[0]); err != nil {
+		if len(p.Args) == 1 && !isNil(p.Args[0]) {
+			if err := e.writeArg(p.Args[0], 0); err != nil {
 				return nil, fmt.Errorf("%w: payload: %w", ErrEncode, err)
 			}
 		}
@@ -159,8 +178,14 @@ func encodeJSON(p *Outgoing) (Encoded, error) {
 	return out, nil
 }
 
-// writeArg writes one top-level value.
-func (e *jsonEncoder) writeArg(a any) error {
+// writeArg writes one value: scalars, []any and map[string]any directly
+// (the common shapes of event arguments), byte slices as placeholders,
+// other values with encoding/json or, when they hold binary data, with the
+// reflection walker.
+func (e *jsonEncoder) writeArg(a any, depth int) error {
+	if depth > maxWalkDepth {
+		return errTooDeep
+	}
 	b := e.buf.AvailableBuffer()
 	switch v := a.(type) {
 	case nil:
@@ -205,13 +230,63 @@ func (e *jsonEncoder) writeArg(a any) error {
 			return e.encodeJSON(a)
 		}
 		b = e.appendPlaceholder(b, v)
+	case []any:
+		if v == nil {
+			b = append(b, "null"...)
+			break
+		}
+		e.buf.WriteByte('[')
+		for i, x := range v {
+			if i > 0 {
+				e.buf.WriteByte(',')
+			}
+			if err := e.writeArg(x, depth+1); err != nil {
+				return err
+			}
+		}
+		e.buf.WriteByte(']')
+		return nil
+	case map[string]any:
+		if v == nil {
+			b = append(b, "null"...)
+			break
+		}
+		return e.writeMap(v, depth)
 	default:
-		if e.binary && hasBinary(a, 0) {
+		if e.binary && hasBinary(a, depth) {
 			return e.walkValue(a)
 		}
 		return e.encodeJSON(a)
 	}
 	e.buf.Write(b)
+	return nil
+}
+
+// writeMap writes a map[string]any with sorted keys, as encoding/json does.
+// Keys are sorted in e.keys, used as a stack across nested maps.
+func (e *jsonEncoder) writeMap(m map[string]any, depth int) error {
+	start := len(e.keys)
+	for k := range m {
+		e.keys = append(e.keys, k)
+	}
+	keys := e.keys[start:]
+	slices.Sort(keys)
+	e.buf.WriteByte('{')
+	for i := range keys {
+		k := e.keys[start+i] // e.keys may grow (and move) in nested calls
+		if i > 0 {
+			e.buf.WriteByte(',')
+		}
+		b := appendJSONString(e.buf.AvailableBuffer(), k)
+		e.buf.Write(append(b, ':'))
+		if err := e.writeArg(m[k], depth+1); err != nil {
+			e.keys = e.keys[:start]
+			return err
+		}
+	}
+	e.buf.WriteByte('}')
+	clear(e.keys[start:])
+	e.keys = e.keys[:start]
 	return nil
 }
 

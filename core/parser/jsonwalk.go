@@ -95,10 +95,13 @@ func valueHasBinary(v reflect.Value, depth int) bool {
 // walkValue writes a value holding binary data: JSON like encoding/json's,
 // with each byte slice replaced by a placeholder.
 func (e *jsonEncoder) walkValue(a any) error {
-	return e.walk(reflect.ValueOf(a), 0)
+	return e.walk(reflect.ValueOf(a), 0, false)
 }
 
-func (e *jsonEncoder) walk(v reflect.Value, depth int) error {
+// walk writes v. addr tells whether encoding/json would see v as
+// addressable (and so call pointer-receiver MarshalJSON methods): walk may
+// copy structs to read their fields, which must not change that.
+func (e *jsonEncoder) walk(v reflect.Value, depth int, addr bool) error {
 	if depth > maxWalkDepth {
 		return errTooDeep
 	}
@@ -118,7 +121,7 @@ func (e *jsonEncoder) walk(v reflect.Value, depth int) error {
 	t := v.Type()
 	if isMarshaler(t) || !mayHoldBinary(t) {
 		x := v.Interface()
-		if v.Kind() != reflect.Pointer && v.CanAddr() && isMarshaler(reflect.PointerTo(t)) {
+		if addr && v.Kind() != reflect.Pointer && v.CanAddr() && isMarshaler(reflect.PointerTo(t)) {
 			x = v.Addr().Interface() // as encoding/json does for addressable values
 		}
 		return e.encodeJSON(x)
@@ -129,7 +132,7 @@ func (e *jsonEncoder) walk(v reflect.Value, depth int) error {
 			e.buf.WriteString("null")
 			return nil
 		}
-		return e.walk(v.Elem(), depth+1)
+		return e.walk(v.Elem(), depth+1, t.Kind() == reflect.Pointer)
 	case reflect.Slice:
 		if v.IsNil() {
 			e.buf.WriteString("null")
@@ -141,12 +144,13 @@ func (e *jsonEncoder) walk(v reflect.Value, depth int) error {
 		}
 		fallthrough
 	case reflect.Array:
+		elemAddr := addr || t.Kind() == reflect.Slice
 		e.buf.WriteByte('[')
 		for i := range v.Len() {
 			if i > 0 {
 				e.buf.WriteByte(',')
 			}
-			if err := e.walk(v.Index(i), depth+1); err != nil {
+			if err := e.walk(v.Index(i), depth+1, elemAddr); err != nil {
 				return err
 			}
 		}
@@ -155,7 +159,7 @@ func (e *jsonEncoder) walk(v reflect.Value, depth int) error {
 	case reflect.Map:
 		return e.walkMap(v, depth)
 	case reflect.Struct:
-		return e.walkStruct(v, depth)
+		return e.walkStruct(v, depth, addr)
 	}
 	return e.encodeJSON(v.Interface())
 }
@@ -186,7 +190,7 @@ func (e *jsonEncoder) walkMap(v reflect.Value, depth int) error {
 		}
 		b := appendJSONString(e.buf.AvailableBuffer(), p.key)
 		e.buf.Write(append(b, ':'))
-		if err := e.walk(p.val, depth+1); err != nil {
+		if err := e.walk(p.val, depth+1, false); err != nil {
 			return err
 		}
 	}
@@ -215,7 +219,7 @@ func mapKeyString(k reflect.Value) (string, error) {
 	return "", &json.UnsupportedTypeError{Type: k.Type()}
 }
 
-func (e *jsonEncoder) walkStruct(v reflect.Value, depth int) error {
+func (e *jsonEncoder) walkStruct(v reflect.Value, depth int, addr bool) error {
 	if !v.CanAddr() {
 		// Keep fields addressable (see walk); costs one copy.
 		c := reflect.New(v.Type()).Elem()
@@ -244,7 +248,7 @@ func (e *jsonEncoder) walkStruct(v reflect.Value, depth int) error {
 			}
 			continue
 		}
-		if err := e.walk(fv, depth+1); err != nil {
+		if err := e.walk(fv, depth+1, addr); err != nil {
 			return err
 		}
 	}

@@ -1,5 +1,7 @@
 package parser
 
+import "encoding/json"
+
 // Slice returns the elements from index from on, sharing storage with a.
 // It returns an empty Args when from is at or past the end.
 func (a Args) Slice(from int) Args {
@@ -23,3 +25,10 @@ func (o offsetSource) argRaw(i int) []byte           { return o.src.argRaw(i + o
 func (o offsetSource) argDecode(i int, v any) error  { return o.src.argDecode(i+o.off, v) }
 func (o offsetSource) argValue(i int) (any, error)   { return o.src.argValue(i + o.off) }
 func (o offsetSource) argJSON(i int) ([]byte, error) { return o.src.argJSON(i + o.off) }
+
+func (o offsetSource) argPassthrough(i int) (json.RawMessage, bool) {
+	if p, ok := o.src.(passthrougher); ok {
+		return p.argPassthrough(i + o.off)
+	}
+	return nil, false
+}

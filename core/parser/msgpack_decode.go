@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
-	"fmt"
 	"math"
 	"reflect"
 	"strconv"
@@ -190,7 +189,6 @@ var (
 	mpUnmarshalerType    = reflect.TypeFor[msgpack.Unmarshaler]()
 	mpCustomDecoderType  = reflect.TypeFor[msgpack.CustomDecoder]()
 	mpDecoderPool        = sync.Pool{New: func() any { return newMpDecoder() }}
-	mpEncoderPool        = sync.Pool{New: func() any { return newMpEncoder() }}
 	jsonUnmarshalerPtrOK = func(t reflect.Type) bool {
 		return t.Implements(unmarshalType) && !t.Implements(mpUnmarshalerType) && !t.Implements(mpCustomDecoderType)
 	}
@@ -227,6 +225,11 @@ func (a *msgpackArgs) argDecode(i int, v any) error {
 		return json.Unmarshal(b, v)
 	}
 	raw := a.argRaw(i)
+	if !pt.Implements(mpUnmarshalerType) && !pt.Implements(mpCustomDecoderType) {
+		if done, err := decodeMpNumber(raw, reflect.ValueOf(v).Elem()); done {
+			return err
+		}
+	}
 	if a.elems[i].ext {
 		raw = mpNormalize(raw)
 	}
@@ -252,195 +255,64 @@ func (a *msgpackArgs) argJSON(i int) ([]byte, error) {
 	return out, err
 }
 
-// mpEncoder is the reusable state of one msgpack encoding.
-type mpEncoder struct {
-	buf bytes.Buffer
-	enc *msgpack.Encoder
-}
-
-func newMpEncoder() *mpEncoder {
-	e := &mpEncoder{}
-	e.enc = msgpack.NewEncoder(&e.buf)
-	e.enc.SetCustomStructTag("json")
-	e.enc.UseCompactInts(true)
-	e.enc.UseCompactFloats(true)
-	return e
-}
-
-func encodeMsgpack(p *Outgoing) (Encoded, error) {
-	typ, nsp, err := checkOutgoing(p)
-	if err != nil {
-		return nil, err
+// decodeMpNumber decodes a top-level number into a numeric target with
+// encoding/json's checks (msgpack's decoder silently wraps out-of-range
+// values). It reports false when raw is not a number or the target is not
+// an integer or float32 kind, leaving the work to msgpack.
+func decodeMpNumber(raw []byte, dst reflect.Value) (bool, error) {
+	kind := dst.Kind()
+	isInt := kind >= reflect.Int && kind <= reflect.Int64
+	isUint := kind >= reflect.Uint && kind <= reflect.Uintptr
+	if !isInt && !isUint && kind != reflect.Float32 {
+		return false, nil
 	}
-	e := mpEncoderPool.Get().(*mpEncoder)
-	defer func() {
-		if e.buf.Cap() <= maxPooledBuffer {
-			e.buf.Reset()
-			mpEncoderPool.Put(e)
+	h, err := readHead(raw, 0)
+	if err != nil || (h.kind != mpInt && h.kind != mpFloat) {
+		return false, nil
+	}
+	f := mpNumber(raw, 0, h)
+	errRange := &json.UnmarshalTypeError{Value: "number " + strconv.FormatFloat(f, 'g', -1, 64), Type: dst.Type()}
+	switch {
+	case kind == reflect.Float32:
+		if math.Abs(f) > math.MaxFloat32 {
+			return true, errRange
 		}
-	}()
-
-	hasData := len(p.Args) > 0 || typ == Event || typ == Ack
-	n := 2
-	if hasData {
-		n++
-	}
-	if p.HasID {
-		n++
-	}
-	b := e.buf.AvailableBuffer()
-	b = append(b, 0x80|byte(n))
-	b = appendMpStr(b, "type")
-	b = append(b, byte(typ))
-	if hasData {
-		b = appendMpStr(b, "data")
-		switch typ {
-		case Event:
-			b = appendMpArrayHeader(b, 1+len(p.Args))
-			b = appendMpStr(b, p.Event)
-		case Ack:
-			b = appendMpArrayHeader(b, len(p.Args))
+		dst.SetFloat(f)
+	case h.kind == mpInt && raw[0] == 0xcf: // uint64: exact
+		u := binary.BigEndian.Uint64(raw[1:])
+		if isInt && (u > math.MaxInt64 || dst.OverflowInt(int64(u))) || isUint && dst.OverflowUint(u) {
+			return true, errRange
 		}
-	}
-	e.buf.Write(b)
-	for k, arg := range p.Args {
-		if err := e.writeArg(arg); err != nil {
-			return nil, fmt.Errorf("%w: argument %d: %w", ErrEncode, k, err)
-		}
-	}
-	b = e.buf.AvailableBuffer()
-	b = appendMpStr(b, "nsp")
-	b = appendMpStr(b, nsp)
-	if p.HasID {
-		b = appendMpStr(b, "id")
-		b = appendMpUint(b, p.ID)
-	}
-	e.buf.Write(b)
-
-	out := make([]byte, e.buf.Len())
-	copy(out, e.buf.Bytes())
-	return Encoded{{Data: out, Binary: true}}, nil
-}
-
-func (e *mpEncoder) writeArg(a any) error {
-	b := e.buf.AvailableBuffer()
-	switch v := a.(type) {
-	case nil:
-		b = append(b, 0xc0)
-	case string:
-		b = appendMpStr(b, v)
-	case []byte:
-		if v == nil {
-			b = append(b, 0xc0)
+		if isInt {
+			dst.SetInt(int64(u))
 		} else {
-			b = appendMpBin(b, v)
+			dst.SetUint(u)
 		}
-	case bool:
-		if v {
-			b = append(b, 0xc3)
+	case h.kind == mpInt && raw[0] == 0xd3: // int64: exact
+		n := int64(binary.BigEndian.Uint64(raw[1:]))
+		if isInt && dst.OverflowInt(n) || isUint && (n < 0 || dst.OverflowUint(uint64(n))) {
+			return true, errRange
+		}
+		if isInt {
+			dst.SetInt(n)
 		} else {
-			b = append(b, 0xc2)
+			dst.SetUint(uint64(n))
 		}
-	case json.RawMessage:
-		return e.writeJSON(v)
-	case json.Marshaler:
-		if _, ok := a.(msgpack.CustomEncoder); ok {
-			return e.enc.Encode(a)
-		}
-		if _, ok := a.(msgpack.Marshaler); ok {
-			return e.enc.Encode(a)
-		}
-		j, err := v.MarshalJSON()
-		if err != nil {
-			return err
-		}
-		return e.writeJSON(j)
 	default:
-		return e.enc.Encode(a)
-	}
-	e.buf.Write(b)
-	return nil
-}
-
-// writeJSON writes a JSON value as msgpack, keeping object key order.
-func (e *mpEncoder) writeJSON(j []byte) error {
-	if j == nil {
-		e.buf.WriteByte(0xc0)
-		return nil
-	}
-	if !json.Valid(j) {
-		return fmt.Errorf("invalid JSON")
-	}
-	b, _, err := jsonToMsgpack(e.buf.AvailableBuffer(), j, skipSpace(j, 0))
-	if err != nil {
-		return err
-	}
-	e.buf.Write(b)
-	return nil
-}
-
-// jsonToMsgpack appends the valid JSON value at j[i] as msgpack and returns
-// the offset after it.
-func jsonToMsgpack(dst, j []byte, i int) ([]byte, int, error) {
-	switch c := j[i]; c {
-	case '{', '[':
-		var items []span // keys and values alternate for objects
-		k := skipSpace(j, i+1)
-		for k < len(j) && j[k] != '}' && j[k] != ']' {
-			end := skipValue(j, k)
-			items = append(items, span{k, end})
-			k = skipSpace(j, end)
-			if k < len(j) && (j[k] == ',' || j[k] == ':') {
-				k = skipSpace(j, k+1)
-			}
+		if f != math.Trunc(f) || math.IsInf(f, 0) {
+			return true, errRange
 		}
-		if c == '{' {
-			n := len(items) / 2
-			switch {
-			case n < 16:
-				dst = append(dst, 0x80|byte(n))
-			case n < 1<<16:
-				dst = binary.BigEndian.AppendUint16(append(dst, 0xde), uint16(n))
-			default:
-				dst = binary.BigEndian.AppendUint32(append(dst, 0xdf), uint32(n))
+		if isInt {
+			if f < math.MinInt64 || f >= math.MaxInt64 || dst.OverflowInt(int64(f)) {
+				return true, errRange
 			}
+			dst.SetInt(int64(f))
 		} else {
-			dst = appendMpArrayHeader(dst, len(items))
-		}
-		for _, it := range items {
-			var err error
-			if dst, _, err = jsonToMsgpack(dst, j[:it.end], it.start); err != nil {
-				return nil, 0, err
+			if f < 0 || f >= math.MaxUint64 || dst.OverflowUint(uint64(f)) {
+				return true, errRange
 			}
+			dst.SetUint(uint64(f))
 		}
-		return dst, k + 1, nil
-	case '"':
-		end := skipString(j, i)
-		s, ok := simpleString(j[i:end])
-		if !ok {
-			if err := json.Unmarshal(j[i:end], &s); err != nil {
-				return nil, 0, err
-			}
-		}
-		return appendMpStr(dst, s), end, nil
-	case 't':
-		return append(dst, 0xc3), i + 4, nil
-	case 'f':
-		return append(dst, 0xc2), i + 5, nil
-	case 'n':
-		return append(dst, 0xc0), i + 4, nil
 	}
-	end := skipValue(j, i)
-	num := string(j[i:end])
-	if v, err := strconv.ParseInt(num, 10, 64); err == nil {
-		return appendMpInt(dst, v), end, nil
-	}
-	if v, err := strconv.ParseUint(num, 10, 64); err == nil {
-		return appendMpUint(dst, v), end, nil
-	}
-	f, err := strconv.ParseFloat(num, 64)
-	if err != nil {
-		return nil, 0, err
-	}
-	return binary.BigEndian.AppendUint64(append(dst, 0xcb), math.Float64bits(f)), end, nil
+	return true, nil
 }
