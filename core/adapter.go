@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/socketio-go/sio/core/engineio"
 	"github.com/socketio-go/sio/core/parser"
@@ -34,6 +35,10 @@ type BroadcastOptions struct {
 	Local bool
 	// Uncompressed sends the packet without websocket compression.
 	Uncompressed bool
+	// Timeout is how long the sender of a broadcast with acknowledgements
+	// waits for the replies (set by EmitWithAck); adapters that forward
+	// the broadcast keep their pending state that long. Zero: unknown.
+	Timeout time.Duration
 }
 
 // Adapter keeps the room membership of one namespace and delivers its

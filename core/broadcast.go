@@ -96,6 +96,10 @@ func (b BroadcastOperator) EmitWithAck(ctx context.Context, event string, args .
 		return nil, err
 	}
 	c := newAckCollector()
-	b.nsp.adapter.BroadcastWithAck(p, b.opts, c.count, c.ack)
+	opts := b.opts
+	if dl, ok := ctx.Deadline(); ok {
+		opts.Timeout = time.Until(dl)
+	}
+	b.nsp.adapter.BroadcastWithAck(p, opts, c.count, c.ack)
 	return c.wait(ctx)
 }

@@ -126,7 +126,9 @@ func (c *client) onClose(reason engineio.CloseReason, _ error) {
 		sockets = append(sockets, s)
 	}
 	c.mu.Unlock()
-	c.dec.Reset()
+	// The decoder belongs to the reader, which may still be running (a
+	// close from the heartbeat or the writer): it is not reset here, and
+	// goes with the client.
 	r := reasonFromEngine(reason)
 	for _, s := range sockets {
 		s.onClose(r)

@@ -58,6 +58,11 @@ func (n *Namespace) Server() *Server { return n.srv }
 // Adapter returns the namespace's adapter.
 func (n *Namespace) Adapter() Adapter { return n.adapter }
 
+// NextAckID returns a fresh acknowledgement id of the namespace. Adapters
+// use it for the broadcasts with acknowledgements they receive from other
+// servers, whose ids come from the sender's namespace.
+func (n *Namespace) NextAckID() uint64 { return n.ids.Add(1) - 1 }
+
 // OnConnect sets the connect handler, called when a client joins the
 // namespace and before it is told it has joined. fn has one of the shapes
 //
@@ -207,7 +212,9 @@ func (n *Namespace) refuse(s *Socket, err error, joined bool) {
 	n.srv.log.Info("sio: connection refused", "sid", s.id, "nsp", n.name, "err", err)
 	// Leave before telling the client, which may try again at once. A
 	// refused socket never reaches the disconnect handler, even with
-	// AlwaysConnect (as in python-socketio).
+	// AlwaysConnect (as in python-socketio), and the events it sent
+	// meanwhile are dropped.
+	s.dropPending()
 	s.leave(ReasonServerNamespaceDisconnect, false)
 	if joined {
 		_ = s.client.sendPacket(parser.Outgoing{Type: parser.Disconnect, Namespace: n.name})

@@ -360,6 +360,7 @@ func (s *Socket) sendWith(out parser.Outgoing, volatile, uncompressed bool) erro
 func (s *Socket) sendEncoded(msgs []*engineio.Message, volatile bool) {
 	c := s.conn()
 	if volatile && !c.Writable() {
+		s.nsp.srv.log.Debug("sio: volatile packet dropped", "sid", s.id, "nsp", s.nsp.name)
 		return
 	}
 	_ = c.Send(msgs...)
@@ -483,11 +484,24 @@ func (s *Socket) leave(reason DisconnectReason, notify bool) {
 // own goroutine with Options.ConcurrentHandlers).
 func (s *Socket) onEvent(p *parser.Packet) {
 	job := func() { s.dispatch(p) }
-	if s.nsp.srv.opts.ConcurrentHandlers {
+	if s.nsp.srv.opts.ConcurrentHandlers && s.Connected() {
 		s.goHandler(job)
 		return
 	}
+	// An event that arrives while the connection is being accepted waits
+	// for the connect handler, also with ConcurrentHandlers, and is
+	// dropped if the connection is refused (see dropPending).
 	s.enqueue(job)
+}
+
+// dropPending discards the queued jobs. A refused connection calls it from
+// its connect job, so the events the client sent before it learnt of the
+// refusal are never handled.
+func (s *Socket) dropPending() {
+	s.mu.Lock()
+	clear(s.pending)
+	s.pending = s.pending[:0]
+	s.mu.Unlock()
 }
 
 // handle runs handler h for event packet p and sends the acknowledgement.

@@ -1,0 +1,373 @@
+package core_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/socketio-go/sio/core"
+)
+
+// TestOrderedHandlers checks that by default the handlers of one socket run
+// one at a time, in arrival order, while another socket's run meanwhile.
+func TestOrderedHandlers(t *testing.T) {
+	ts := newServer(t, core.Options{})
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var order []int
+	running, maxRunning := 0, 0
+	ts.On("work", func(_ *core.Socket, n int) int {
+		mu.Lock()
+		running++
+		maxRunning = max(maxRunning, running)
+		mu.Unlock()
+		if n == 0 {
+			<-release // the first event blocks the queue
+		}
+		mu.Lock()
+		running--
+		order = append(order, n)
+		mu.Unlock()
+		return n
+	})
+	ts.On("free", func(*core.Socket) string { return "free" })
+	c, other := ts.dial(t), ts.dial(t)
+	c.mustConnect(t, "/", nil)
+	other.mustConnect(t, "/", nil)
+	var ids []int
+	for n := range 20 {
+		ids = append(ids, c.emitID("/", "work", n))
+	}
+	// Another socket is not held up by c's queue.
+	if got := other.call(t, "/", "free").argsText(); got != `["free"]` {
+		t.Errorf("other socket: %s", got)
+	}
+	close(release)
+	for n, id := range ids {
+		if got := c.ack(t, "/", id).argsText(); got != fmt.Sprintf("[%d]", n) {
+			t.Errorf("ack %d: %s", n, got)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.IsSorted(order) || len(order) != 20 || maxRunning != 1 {
+		t.Errorf("order %v, at most %d at once", order, maxRunning)
+	}
+}
+
+// TestConcurrentHandlers checks Options.ConcurrentHandlers: a handler that
+// waits for a later event of the same socket does not block it.
+func TestConcurrentHandlers(t *testing.T) {
+	ts := newServer(t, core.Options{ConcurrentHandlers: true})
+	second := make(chan struct{})
+	ts.On("first", func(ctx context.Context, _ *core.Socket) string {
+		select {
+		case <-second:
+			return "first done"
+		case <-ctx.Done():
+			return "cancelled"
+		}
+	})
+	ts.On("second", func(*core.Socket) string { close(second); return "second done" })
+	c := ts.dial(t)
+	c.mustConnect(t, "/", nil)
+	id1 := c.emitID("/", "first")
+	if got := c.call(t, "/", "second").argsText(); got != `["second done"]` {
+		t.Errorf("second: %s", got)
+	}
+	if got := c.ack(t, "/", id1).argsText(); got != `["first done"]` {
+		t.Errorf("first: %s", got)
+	}
+}
+
+// TestHandlerAwaitsOwnAck checks that a handler may wait for its own
+// client's acknowledgement with ordered handlers: acks are resolved on the
+// reader, not on the handler queue.
+func TestHandlerAwaitsOwnAck(t *testing.T) {
+	for _, concurrent := range []bool{false, true} {
+		t.Run(fmt.Sprint("concurrent=", concurrent), func(t *testing.T) {
+			ts := newServer(t, core.Options{ConcurrentHandlers: concurrent})
+			ts.On("ask", func(ctx context.Context, s *core.Socket, q string) (string, error) {
+				reply, err := s.EmitWithAck(ctx, "question", q)
+				if err != nil {
+					return "", err
+				}
+				var answer string
+				if err := reply.Decode(0, &answer); err != nil {
+					return "", err
+				}
+				return "client said " + answer, nil
+			})
+			c := ts.dial(t)
+			c.mustConnect(t, "/", nil)
+			id := c.emitID("/", "ask", "why?")
+			q := c.expectEvent(t, "/", "question")
+			if q.id < 0 || q.argsText() != `["why?"]` {
+				t.Fatalf("question %v", q)
+			}
+			c.send(encodePacket('3', "/", q.id, []any{"because"}, 0))
+			if got := c.ack(t, "/", id).argsText(); got != `["client said because"]` {
+				t.Errorf("ack %s", got)
+			}
+		})
+	}
+}
+
+// TestEmitWithAck checks a socket's acknowledgements: replies, timeouts and
+// disconnects.
+func TestEmitWithAck(t *testing.T) {
+	ts := newServer(t, core.Options{AckTimeout: 100 * time.Millisecond})
+	sockets := make(chan *core.Socket, 10)
+	ts.OnConnect(func(s *core.Socket) { sockets <- s })
+	c := ts.dial(t)
+	sid := c.mustConnect(t, "/", nil)
+	s := recv(t, sockets)
+
+	// long is the context of the waits that must not time out.
+	long, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+
+	answer := func(event string, args ...any) {
+		t.Helper()
+		p := c.expectEvent(t, "/", event)
+		c.send(encodePacket('3', "/", p.id, append([]any{}, args...), 0))
+	}
+
+	t.Run("reply", func(t *testing.T) {
+		go answer("q", "a", 2)
+		reply, err := s.EmitWithAck(long, "q")
+		if err != nil || reply.Len() != 2 || string(reply.Raw(0)) != `"a"` {
+			t.Errorf("reply %v, %v", reply, err)
+		}
+	})
+	t.Run("call", func(t *testing.T) {
+		go answer("q", true)
+		reply, err := ts.Call(long, sid, "q", 1)
+		if err != nil || string(reply.Raw(0)) != `true` {
+			t.Errorf("reply %v, %v", reply, err)
+		}
+		if _, err := ts.Call(context.Background(), "nobody", "q"); !errors.Is(err, core.ErrNoSocket) {
+			t.Errorf("Call to an unknown sid: %v", err)
+		}
+	})
+	t.Run("default timeout", func(t *testing.T) {
+		start := time.Now()
+		_, err := s.EmitWithAck(context.Background(), "ignored")
+		if !errors.Is(err, core.ErrAckTimeout) || time.Since(start) < 100*time.Millisecond {
+			t.Errorf("err %v after %v", err, time.Since(start))
+		}
+		c.expectEvent(t, "/", "ignored")
+	})
+	t.Run("Timeout", func(t *testing.T) {
+		_, err := s.Timeout(20*time.Millisecond).EmitWithAck(context.Background(), "ignored")
+		if !errors.Is(err, core.ErrAckTimeout) {
+			t.Errorf("err %v", err)
+		}
+		c.expectEvent(t, "/", "ignored")
+	})
+	t.Run("ctx deadline", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		defer cancel()
+		if _, err := s.EmitWithAck(ctx, "ignored"); !errors.Is(err, core.ErrAckTimeout) {
+			t.Errorf("err %v", err)
+		}
+		c.expectEvent(t, "/", "ignored")
+	})
+	t.Run("ctx cancelled", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if _, err := s.EmitWithAck(ctx, "ignored"); !errors.Is(err, context.Canceled) {
+			t.Errorf("err %v", err)
+		}
+		c.expectEvent(t, "/", "ignored")
+	})
+	t.Run("late reply is dropped", func(t *testing.T) {
+		_, err := s.Timeout(10*time.Millisecond).EmitWithAck(context.Background(), "late")
+		if !errors.Is(err, core.ErrAckTimeout) {
+			t.Errorf("err %v", err)
+		}
+		answer("late", "too late")
+		c.barrier(t, "/")
+	})
+	t.Run("callback", func(t *testing.T) {
+		got := make(chan string, 2)
+		err := s.Emit("q", 1, core.AckFunc(func(reply core.Args, err error) {
+			got <- fmt.Sprint(string(reply.Raw(0)), err)
+		}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		answer("q", "x")
+		if g := recv(t, got); g != `"x"<nil>` {
+			t.Errorf("callback got %s", g)
+		}
+		// A plain func literal works too, with a timeout.
+		err = s.Timeout(10*time.Millisecond).Emit("ignored", func(reply core.Args, err error) {
+			got <- fmt.Sprint(reply.Len(), err)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g := recv(t, got); g != fmt.Sprint(0, core.ErrAckTimeout) {
+			t.Errorf("callback got %s", g)
+		}
+		c.expectEvent(t, "/", "ignored")
+		// A panicking callback is recovered.
+		_ = s.Emit("q", core.AckFunc(func(core.Args, error) { panic("in callback") }))
+		answer("q")
+		c.barrier(t, "/")
+	})
+	t.Run("disconnect", func(t *testing.T) {
+		errs := make(chan error, 2)
+		go func() {
+			_, err := s.EmitWithAck(long, "pending")
+			errs <- err
+		}()
+		_ = s.Emit("pending2", core.AckFunc(func(_ core.Args, err error) { errs <- err }))
+		c.expectEvent(t, "/", "pending")
+		c.expectEvent(t, "/", "pending2")
+		c.send("1")
+		for range 2 {
+			if err := recv(t, errs); !errors.Is(err, core.ErrNotConnected) {
+				t.Errorf("pending ack: %v, want ErrNotConnected", err)
+			}
+		}
+		if _, err := s.EmitWithAck(context.Background(), "after"); !errors.Is(err, core.ErrNotConnected) {
+			t.Errorf("EmitWithAck after disconnect: %v", err)
+		}
+		if err := s.Emit("after"); !errors.Is(err, core.ErrNotConnected) {
+			t.Errorf("Emit after disconnect: %v", err)
+		}
+		if err := s.Emit("after", core.AckFunc(func(core.Args, error) {})); !errors.Is(err, core.ErrNotConnected) {
+			t.Errorf("Emit with ack after disconnect: %v", err)
+		}
+		if s.Context().Err() == nil {
+			t.Error("the socket's context is not cancelled")
+		}
+	})
+}
+
+// TestBroadcastEmitWithAck checks aggregated acknowledgements.
+func TestBroadcastEmitWithAck(t *testing.T) {
+	ts := newServer(t, core.Options{})
+	sockets := make(chan *core.Socket, 10)
+	ts.OnConnect(func(s *core.Socket) { sockets <- s; s.Join("all") })
+	var cs []*testClient
+	for range 3 {
+		c := ts.dial(t)
+		c.mustConnect(t, "/", nil)
+		recv(t, sockets)
+		cs = append(cs, c)
+	}
+	// answerAll makes clients in who answer event with their index.
+	answerAll := func(event string, who ...int) {
+		for _, i := range who {
+			p := cs[i].expectEvent(t, "/", event)
+			cs[i].send(encodePacket('3', "/", p.id, []any{i}, 0))
+		}
+	}
+	replies := func(rs []core.Args) []string {
+		var out []string
+		for _, r := range rs {
+			out = append(out, string(r.Raw(0)))
+		}
+		slices.Sort(out)
+		return out
+	}
+
+	t.Run("all reply", func(t *testing.T) {
+		go answerAll("q", 0, 1, 2)
+		rs, err := ts.To("all").Timeout(wait).EmitWithAck(context.Background(), "q")
+		if err != nil || !slices.Equal(replies(rs), []string{"0", "1", "2"}) {
+			t.Errorf("replies %v, %v", replies(rs), err)
+		}
+	})
+	t.Run("partial on timeout", func(t *testing.T) {
+		// The deadline passes once the server has read two replies.
+		ctx := &expiring{done: make(chan struct{})}
+		go func() {
+			answerAll("q2", 0, 2)
+			cs[0].barrier(t, "/")
+			cs[2].barrier(t, "/")
+			close(ctx.done)
+		}()
+		rs, err := ts.To("all").EmitWithAck(ctx, "q2")
+		if !errors.Is(err, core.ErrAckTimeout) || !slices.Equal(replies(rs), []string{"0", "2"}) {
+			t.Errorf("replies %v, %v", replies(rs), err)
+		}
+		cs[1].expectEvent(t, "/", "q2")
+	})
+	t.Run("Timeout", func(t *testing.T) {
+		rs, err := ts.To("all").Timeout(20*time.Millisecond).EmitWithAck(context.Background(), "q5")
+		if !errors.Is(err, core.ErrAckTimeout) || len(rs) != 0 {
+			t.Errorf("replies %v, %v", replies(rs), err)
+		}
+		for _, c := range cs {
+			c.expectEvent(t, "/", "q5")
+		}
+	})
+	t.Run("except", func(t *testing.T) {
+		go answerAll("q3", 0, 2)
+		var except string
+		for _, s := range fetchSockets(ts) {
+			if s.Connected() && s.ConnID() == cs[1].eio {
+				except = s.ID()
+			}
+		}
+		rs, err := ts.Except(except).Timeout(wait).EmitWithAck(context.Background(), "q3")
+		if err != nil || !slices.Equal(replies(rs), []string{"0", "2"}) {
+			t.Errorf("replies %v, %v", replies(rs), err)
+		}
+	})
+	t.Run("nobody", func(t *testing.T) {
+		rs, err := ts.To("empty").EmitWithAck(context.Background(), "q")
+		if err != nil || len(rs) != 0 {
+			t.Errorf("replies %v, %v", rs, err)
+		}
+	})
+	t.Run("recipient leaves", func(t *testing.T) {
+		done := make(chan struct{})
+		go func() {
+			answerAll("q4", 0)
+			cs[1].expectEvent(t, "/", "q4")
+			cs[1].send("1") // leaves without answering
+			answerAll("q4", 2)
+			close(done)
+		}()
+		rs, err := ts.To("all").Timeout(wait).EmitWithAck(context.Background(), "q4")
+		if err != nil || !slices.Equal(replies(rs), []string{"0", "2"}) {
+			t.Errorf("replies %v, %v", replies(rs), err)
+		}
+		<-done
+	})
+}
+
+// fetchSockets returns the local sockets of "/".
+func fetchSockets(ts *testServer) []*core.Socket {
+	var out []*core.Socket
+	for _, id := range ts.Of("/").Adapter().Sockets(nil) {
+		if s := ts.Of("/").Socket(id); s != nil {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// expiring is a context whose deadline passes when the test closes done.
+type expiring struct{ done chan struct{} }
+
+func (e *expiring) Deadline() (time.Time, bool) { return time.Now().Add(time.Hour), true }
+func (e *expiring) Done() <-chan struct{}       { return e.done }
+func (e *expiring) Value(any) any               { return nil }
+func (e *expiring) Err() error {
+	select {
+	case <-e.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
+	}
+}

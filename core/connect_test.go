@@ -1,0 +1,319 @@
+package core_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/socketio-go/sio/core"
+)
+
+// TestConnectAuth checks that the connect handler receives the auth
+// payload decoded into its parameter type, and the zero value without one.
+func TestConnectAuth(t *testing.T) {
+	type creds struct {
+		Token string `json:"token"`
+		N     int    `json:"n"`
+	}
+	tests := []struct {
+		name string
+		fn   func(got chan<- string) any
+		auth any
+		want string
+	}{
+		{"struct", func(got chan<- string) any {
+			return func(_ *core.Socket, a creds) error { got <- jsonText(a); return nil }
+		}, map[string]any{"token": "t", "n": 2}, `{"token":"t","n":2}`},
+		{"struct, no auth", func(got chan<- string) any {
+			return func(_ *core.Socket, a creds) error { got <- jsonText(a); return nil }
+		}, nil, `{"token":"","n":0}`},
+		{"pointer, no auth", func(got chan<- string) any {
+			return func(_ *core.Socket, a *creds) error { got <- jsonText(a == nil); return nil }
+		}, nil, `true`},
+		{"map", func(got chan<- string) any {
+			return func(_ *core.Socket, a map[string]any) error { got <- jsonText(a); return nil }
+		}, map[string]any{"k": []int{1}}, `{"k":[1]}`},
+		{"map, no auth", func(got chan<- string) any {
+			return func(_ *core.Socket, a map[string]any) error { got <- jsonText(a == nil); return nil }
+		}, nil, `true`},
+		{"raw", func(got chan<- string) any {
+			return func(_ *core.Socket, a json.RawMessage) error { got <- string(a); return nil }
+		}, raw(`{"b":1,"a":2}`), `{"b":1,"a":2}`},
+		{"raw, no auth", func(got chan<- string) any {
+			return func(_ *core.Socket, a json.RawMessage) error { got <- jsonText(a == nil); return nil }
+		}, nil, `true`},
+		{"socket only, no error", func(got chan<- string) any {
+			return func(s *core.Socket) { got <- jsonText(s.Handshake().Auth.Len()) }
+		}, map[string]int{"x": 1}, `1`},
+		{"ctx", func(got chan<- string) any {
+			return func(ctx context.Context, s *core.Socket, a creds) error {
+				got <- jsonText(ctx == s.Context() && s.Namespace().Name() == "/")
+				return nil
+			}
+		}, nil, `true`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := make(chan string, 1)
+			ts := newServer(t, core.Options{})
+			ts.OnConnect(tt.fn(got))
+			c := ts.dial(t)
+			c.mustConnect(t, "/", tt.auth)
+			if g := recv(t, got); g != tt.want {
+				t.Errorf("handler saw %s, want %s", g, tt.want)
+			}
+		})
+	}
+}
+
+// TestConnectRefused checks the CONNECT_ERROR payloads.
+func TestConnectRefused(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"no data", core.RefuseConnection("go away"), `{"message":"go away"}`},
+		{"one datum", core.RefuseConnection("nope", map[string]any{"retry": false}), `{"data":{"retry":false},"message":"nope"}`},
+		{"one scalar", core.RefuseConnection("nope", 42), `{"data":42,"message":"nope"}`},
+		{"many data", core.RefuseConnection("nope", "a", 1, true), `{"data":["a",1,true],"message":"nope"}`},
+		{"plain error", errors.New("bad token"), `{"message":"bad token"}`},
+		{"wrapped", errors.Join(errors.New("ctx"), core.RefuseConnection("inner", 1)), `{"data":1,"message":"inner"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := newServer(t, core.Options{})
+			disconnected := make(chan struct{}, 1)
+			ts.OnConnect(func(*core.Socket) error { return tt.err })
+			ts.OnDisconnect(func(*core.Socket, core.DisconnectReason) { disconnected <- struct{}{} })
+			ts.On("e", func(*core.Socket) {})
+			c := ts.dial(t)
+			p := c.connect(t, "/", nil)
+			if p.typ != '4' {
+				t.Fatalf("got %v, want CONNECT_ERROR", p)
+			}
+			var v any
+			if err := json.Unmarshal([]byte(p.data), &v); err != nil || jsonText(v) != tt.want {
+				t.Errorf("CONNECT_ERROR %s, want %s", p.data, tt.want)
+			}
+			if n := ts.Of("/").Len(); n != 0 {
+				t.Errorf("%d sockets in / after a refusal", n)
+			}
+			// The connection stays usable: a second attempt may succeed.
+			ts.OnConnect(func(*core.Socket) error { return nil })
+			c.mustConnect(t, "/", nil)
+			select {
+			case <-disconnected:
+				t.Error("disconnect handler called for a refused connection")
+			default:
+			}
+		})
+	}
+	t.Run("panic", func(t *testing.T) {
+		ts := newServer(t, core.Options{})
+		ts.OnConnect(func(*core.Socket) error { panic("boom") })
+		c := ts.dial(t)
+		if p := c.connect(t, "/", nil); p.typ != '4' {
+			t.Fatalf("got %v, want CONNECT_ERROR", p)
+		}
+	})
+}
+
+// TestHandshake checks what a socket knows about its connection.
+func TestHandshake(t *testing.T) {
+	ts := newServer(t, core.Options{})
+	got := make(chan *core.Socket, 1)
+	ts.OnConnect(func(s *core.Socket) { got <- s })
+	c := ts.dialRequest(t, ts.request(url.Values{"room": {"lobby"}}), nil)
+	sid := c.mustConnect(t, "/", map[string]int{"a": 1})
+	s := recv(t, got)
+	h := s.Handshake()
+	switch {
+	case s.ID() != sid:
+		t.Errorf("ID %q, client was told %q", s.ID(), sid)
+	case s.ConnID() != c.eio || s.ID() == c.eio:
+		t.Errorf("ConnID %q, ID %q, engine sid %q", s.ConnID(), s.ID(), c.eio)
+	case h.Query.Get("room") != "lobby" || h.Headers.Get("User-Agent") != "sio-test":
+		t.Errorf("query %v, headers %v", h.Query, h.Headers)
+	case h.Address != "192.0.2.1:1234" || h.Secure:
+		t.Errorf("address %q secure %v", h.Address, h.Secure)
+	case h.URL == "" || time.Since(h.Time) > time.Minute:
+		t.Errorf("url %q time %v", h.URL, h.Time)
+	case s.Transport() != "websocket" || !s.Connected():
+		t.Errorf("transport %q connected %v", s.Transport(), s.Connected())
+	case ts.Of("/").Socket(sid) != s:
+		t.Errorf("Namespace.Socket(%q) is not the socket", sid)
+	}
+}
+
+// TestUnknownNamespace checks that a client asking for a namespace that
+// does not exist receives CONNECT_ERROR "Invalid namespace" and keeps its
+// connection.
+func TestUnknownNamespace(t *testing.T) {
+	ts := newServer(t, core.Options{})
+	c := ts.dial(t)
+	p := c.connect(t, "/nowhere", nil)
+	if p.typ != '4' || p.data != `{"message":"Invalid namespace"}` {
+		t.Fatalf("got %v", p)
+	}
+	c.mustConnect(t, "/", nil)
+}
+
+// TestCatchAllNamespace checks Of("*"): its handlers serve any namespace
+// not created explicitly, and learn the namespace from the socket.
+func TestCatchAllNamespace(t *testing.T) {
+	ts := newServer(t, core.Options{})
+	connected := make(chan string, 10)
+	star := ts.Of("*")
+	star.OnConnect(func(s *core.Socket) { connected <- s.Namespace().Name() })
+	star.On("where", func(s *core.Socket) string { return s.Namespace().Name() })
+	ts.Of("/own").On("where", func(s *core.Socket) string { return "own handler" })
+
+	c := ts.dial(t)
+	for _, nsp := range []string{"/a", "/b/c"} {
+		c.mustConnect(t, nsp, nil)
+		if got := recv(t, connected); got != nsp {
+			t.Errorf("connect handler saw %q, want %q", got, nsp)
+		}
+		if got := c.call(t, nsp, "where").argsText(); got != jsonText([]string{nsp}) {
+			t.Errorf("%s: ack %s", nsp, got)
+		}
+	}
+	c.mustConnect(t, "/own", nil)
+	if got := c.call(t, "/own", "where").argsText(); got != `["own handler"]` {
+		t.Errorf("/own: ack %s", got)
+	}
+	select {
+	case n := <-connected:
+		t.Errorf("catch-all connect handler ran for %s", n)
+	default:
+	}
+	// Broadcasts stay within a namespace.
+	ts.Of("/a").Emit("hello", "a")
+	c.expectEvent(t, "/a", "hello")
+	for _, p := range c.rest(t, "/b/c") {
+		t.Errorf("unexpected %v", p)
+	}
+}
+
+// TestAlwaysConnect checks that with AlwaysConnect the client is accepted
+// before the connect handler runs, and a refusal disconnects it.
+func TestAlwaysConnect(t *testing.T) {
+	ts := newServer(t, core.Options{AlwaysConnect: true})
+	disconnected := make(chan core.DisconnectReason, 1)
+	running := make(chan bool, 1)
+	ts.OnConnect(func(s *core.Socket, auth struct{ OK bool }) error {
+		running <- s.Connected()
+		if !auth.OK {
+			return core.RefuseConnection("no")
+		}
+		return nil
+	})
+	ts.OnDisconnect(func(_ *core.Socket, r core.DisconnectReason) { disconnected <- r })
+
+	c := ts.dial(t)
+	c.mustConnect(t, "/", map[string]bool{"OK": true})
+	if !recv(t, running) {
+		t.Error("the socket was not connected while the connect handler ran")
+	}
+
+	c2 := ts.dial(t)
+	c2.mustConnect(t, "/", nil)
+	recv(t, running)
+	p := c2.expect(t, "DISCONNECT", func(p tpacket) bool { return p.typ == '1' })
+	if p.nsp != "/" {
+		t.Errorf("got %v", p)
+	}
+	waitFor(t, "the refused socket to leave", func() bool { return ts.Of("/").Len() == 1 })
+	select {
+	case r := <-disconnected:
+		t.Errorf("disconnect handler called (%q) for a refused connection", r)
+	default:
+	}
+}
+
+// TestConnectTimeout checks that a connection that joins no namespace in
+// time is closed, and one that does is not.
+func TestConnectTimeout(t *testing.T) {
+	// Generous: the refused and joined clients must get there in time.
+	const timeout = time.Second
+	ts := newServer(t, core.Options{ConnectTimeout: timeout})
+	ts.OnConnect(func(s *core.Socket, auth struct{ OK bool }) error {
+		if !auth.OK {
+			return core.RefuseConnection("no")
+		}
+		return nil
+	})
+	start := time.Now()
+	idle := ts.dial(t)
+	refused := ts.dial(t)
+	if p := refused.connect(t, "/", nil); p.typ != '4' {
+		t.Fatalf("got %v", p)
+	}
+	joined := ts.dial(t)
+	joined.mustConnect(t, "/", map[string]bool{"OK": true})
+
+	for _, p := range idle.waitClosed(t) {
+		t.Errorf("idle client received %v", p)
+	}
+	if d := time.Since(start); d < timeout {
+		t.Errorf("closed after %v, before the timeout", d)
+	}
+	refused.waitClosed(t)
+	time.Sleep(time.Until(start.Add(timeout + 100*time.Millisecond))) // past the timeout
+	joined.barrier(t, "/")
+}
+
+// TestEventsBeforeRefusal checks that the events a client sends right
+// after its CONNECT, before it learns that the connection is refused, are
+// never handled: a refused client cannot run handlers.
+func TestEventsBeforeRefusal(t *testing.T) {
+	for _, opts := range []core.Options{{}, {ConcurrentHandlers: true}, {AlwaysConnect: true}} {
+		t.Run(fmt.Sprintf("concurrent=%v,always=%v", opts.ConcurrentHandlers, opts.AlwaysConnect), func(t *testing.T) {
+			ts := newServer(t, opts)
+			release := make(chan struct{})
+			handled := make(chan string, 10)
+			ts.OnConnect(func(s *core.Socket, auth struct{ OK bool }) error {
+				if !auth.OK {
+					<-release
+					return core.RefuseConnection("no")
+				}
+				return nil
+			})
+			ts.On("secret", func(s *core.Socket) { handled <- s.ID() })
+			c := ts.dial(t)
+			c.send(encodePacket('0', "/", -1, nil, 0))
+			c.emit("/", "secret")
+			c.emitID("/", "secret")
+			c.barrierRaw(t) // the events have reached the server
+			close(release)
+			if opts.AlwaysConnect {
+				c.expect(t, "CONNECT", func(p tpacket) bool { return p.typ == '0' })
+			}
+			c.expect(t, "refusal", func(p tpacket) bool { return p.typ == '4' || p.typ == '1' })
+			sid := c.mustConnect(t, "/", map[string]bool{"OK": true})
+			c.call(t, "/", "secret")
+			if got := recv(t, handled); got != sid {
+				t.Errorf("an event of the refused socket %s was handled", got)
+			}
+			select {
+			case got := <-handled:
+				t.Errorf("an event of the refused socket %s was handled", got)
+			default:
+			}
+		})
+	}
+}
+
+// barrierRaw waits until the server's reader has processed everything this
+// client sent, without involving any handler queue: the reader answers a
+// CONNECT to an unknown namespace at once.
+func (c *testClient) barrierRaw(t testing.TB) {
+	t.Helper()
+	c.send(encodePacket('0', "/__barrier__", -1, nil, 0))
+	c.expect(t, "barrier", func(p tpacket) bool { return p.nsp == "/__barrier__" })
+}

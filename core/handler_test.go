@@ -1,0 +1,289 @@
+package core_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/socketio-go/sio/core"
+)
+
+// socketByValue is a func(core.Socket), which vet would not let us write.
+var socketByValue = reflect.MakeFunc(reflect.FuncOf([]reflect.Type{reflect.TypeFor[core.Socket]()}, nil, false),
+	func([]reflect.Value) []reflect.Value { return nil }).Interface()
+
+type chatMessage struct {
+	Text string `json:"text"`
+	N    int    `json:"n"`
+}
+
+// TestHandlerShapes checks which function shapes On accepts: the others
+// panic with an error wrapping ErrBadHandler.
+func TestHandlerShapes(t *testing.T) {
+	var nilFunc func(*core.Socket)
+	tests := []struct {
+		name  string
+		event string
+		fn    any
+		ok    bool
+	}{
+		{"socket only", "e", func(*core.Socket) {}, true},
+		{"ctx and socket", "e", func(context.Context, *core.Socket) {}, true},
+		{"typed params", "e", func(*core.Socket, int, string, chatMessage, map[string]any, []byte, any) {}, true},
+		{"pointer param", "e", func(*core.Socket, *chatMessage) {}, true},
+		{"raw json param", "e", func(*core.Socket, json.RawMessage) {}, true},
+		{"args only", "e", func(*core.Socket, core.Args) {}, true},
+		{"params then args", "e", func(*core.Socket, int, core.Args) {}, true},
+		{"error result", "e", func(*core.Socket) error { return nil }, true},
+		{"results and error", "e", func(*core.Socket) (string, int, error) { return "", 0, nil }, true},
+		{"args result", "e", func(_ *core.Socket, a core.Args) core.Args { return a }, true},
+		{"catch-all", "*", func(*core.Socket, string) {}, true},
+		{"catch-all with args", "*", func(*core.Socket, string, core.Args) {}, true},
+		{"catch-all with ctx and params", "*", func(context.Context, *core.Socket, string, int) error { return nil }, true},
+
+		{"not a func", "e", 42, false},
+		{"nil", "e", nil, false},
+		{"nil func", "e", nilFunc, false},
+		{"no params", "e", func() {}, false},
+		{"no socket", "e", func(int) {}, false},
+		{"socket not first", "e", func(int, *core.Socket) {}, false},
+		{"ctx not first", "e", func(*core.Socket, context.Context, *core.Socket) {}, true}, // ctx decodes as a param type: accepted
+		{"socket by value", "e", socketByValue, false},
+		{"variadic", "e", func(*core.Socket, ...any) {}, false},
+		{"args not last", "e", func(*core.Socket, core.Args, int) {}, false},
+		{"catch-all without event", "*", func(*core.Socket, int) {}, false},
+		{"catch-all without anything", "*", func(*core.Socket) {}, false},
+	}
+	srv := core.NewServer(core.Options{})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer func() {
+				v := recover()
+				if tt.ok {
+					if v != nil {
+						t.Fatalf("On panicked: %v", v)
+					}
+					return
+				}
+				err, _ := v.(error)
+				if !errors.Is(err, core.ErrBadHandler) {
+					t.Fatalf("On: panic %v, want an error wrapping ErrBadHandler", v)
+				}
+			}()
+			srv.On(tt.event, tt.fn)
+		})
+	}
+	t.Run("connect handler", func(t *testing.T) {
+		for _, fn := range []any{func(*core.Socket, int, int) error { return nil }, func(*core.Socket) int { return 0 }, func() error { return nil }, "x"} {
+			func() {
+				defer func() {
+					if err, _ := recover().(error); !errors.Is(err, core.ErrBadHandler) {
+						t.Errorf("OnConnect(%T): panic %v, want ErrBadHandler", fn, err)
+					}
+				}()
+				srv.OnConnect(fn)
+			}()
+		}
+	})
+}
+
+// TestHandlerArguments drives handlers of every shape through a connection:
+// the arguments decode into the parameter types, the results become the
+// acknowledgement.
+func TestHandlerArguments(t *testing.T) {
+	tests := []struct {
+		name string
+		fn   any
+		args string // the JSON arguments after the event name
+		want string // the acknowledgement's arguments
+	}{
+		{"struct", func(_ *core.Socket, m chatMessage) chatMessage { m.N++; return m },
+			`{"text":"hi","n":1}`, `[{"text":"hi","n":2}]`},
+		{"pointer to struct", func(_ *core.Socket, m *chatMessage) string { return m.Text },
+			`{"text":"hi"}`, `["hi"]`},
+		{"map", func(_ *core.Socket, m map[string]int) int { return m["a"] + m["b"] },
+			`{"a":1,"b":2}`, `[3]`},
+		{"scalars", func(_ *core.Socket, a int, b float64, c string, d bool) (int, float64, string, bool) {
+			return a, b, c, d
+		},
+			`7,1.5,"x",true`, `[7,1.5,"x",true]`},
+		{"slice", func(_ *core.Socket, v []int) int { return len(v) }, `[1,2,3]`, `[3]`},
+		{"any", func(_ *core.Socket, a, b, c, d any) string { return fmt.Sprintf("%T %T %T %T", a, b, c, d) },
+			`1,"s",{"k":1},[1]`, `["float64 string map[string]interface {} []interface {}"]`},
+		{"raw json keeps key order", func(_ *core.Socket, m json.RawMessage) json.RawMessage { return m },
+			`{"b":1,"a":2}`, `[{"b":1,"a":2}]`},
+		{"args rest", func(_ *core.Socket, a int, rest core.Args) (int, int, string) {
+			return a, rest.Len(), string(rest.Raw(0))
+		},
+			`1,"two",3`, `[1,2,"\"two\""]`},
+		{"args all", func(_ *core.Socket, all core.Args) int { return all.Len() }, `1,2,3,4`, `[4]`},
+		{"args echo", func(_ *core.Socket, all core.Args) core.Args { return all },
+			`{"z":1,"a":[true,null]},"x"`, `[{"z":1,"a":[true,null]},"x"]`},
+		{"missing args are zero values", func(_ *core.Socket, a int, b string, c *chatMessage, d []int, e map[string]any) (int, string, bool, bool, bool) {
+			return a, b, c == nil, d == nil, e == nil
+		}, `5`, `[5,"",true,true,true]`},
+		{"extra args are ignored", func(_ *core.Socket, a int) int { return a }, `1,2,3`, `[1]`},
+		{"no results", func(*core.Socket) {}, `1`, `[]`},
+		{"several results", func(*core.Socket) (string, int) { return "OK", 123 }, ``, `["OK",123]`},
+		{"nil error", func(*core.Socket) (string, error) { return "fine", nil }, ``, `["fine"]`},
+		{"error", func(*core.Socket) (string, error) { return "ignored", errors.New("boom") }, ``, `[{"error":"boom"}]`},
+		{"error only", func(*core.Socket) error { return errors.New("no") }, ``, `[{"error":"no"}]`},
+		{"panic", func(*core.Socket) int { panic("oops") }, ``, `[{"error":"handler panicked"}]`},
+		{"nil map result", func(*core.Socket) map[string]int { return nil }, ``, `[null]`},
+		{"context", func(ctx context.Context, s *core.Socket) bool { return ctx == s.Context() && ctx.Err() == nil }, ``, `[true]`},
+	}
+	ts := newServer(t, core.Options{})
+	for i, tt := range tests {
+		ts.On(fmt.Sprint("e", i), tt.fn)
+	}
+	c := ts.dial(t)
+	c.mustConnect(t, "/", nil)
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := c.ack(t, "/", c.emitIDRaw("/", fmt.Sprint("e", i), tt.args))
+			if got := p.argsText(); got != tt.want {
+				t.Errorf("ack %s, want %s", got, tt.want)
+			}
+		})
+	}
+
+	t.Run("decode error", func(t *testing.T) {
+		ts.On("int", func(_ *core.Socket, n int) int { return n })
+		p := c.ack(t, "/", c.emitIDRaw("/", "int", `"not a number"`))
+		var v []map[string]string
+		if err := json.Unmarshal([]byte(p.data), &v); err != nil || len(v) != 1 || !strings.HasPrefix(v[0]["error"], "argument 0: ") {
+			t.Errorf("ack %s, want [{\"error\":\"argument 0: ...\"}]", p.data)
+		}
+		// The connection survives.
+		if got := c.call(t, "/", "int", 4).argsText(); got != `[4]` {
+			t.Errorf("after a decode error: ack %s", got)
+		}
+	})
+
+	t.Run("no handler", func(t *testing.T) {
+		if got := c.call(t, "/", "nobody").argsText(); got != `[]` {
+			t.Errorf("ack %s, want []", got)
+		}
+	})
+
+	t.Run("no ack asked", func(t *testing.T) {
+		called := make(chan int, 1)
+		ts.On("noack", func(_ *core.Socket, n int) int { called <- n; return n })
+		c.emit("/", "noack", 9)
+		if n := recv(t, called); n != 9 {
+			t.Errorf("handler got %d", n)
+		}
+		if rest := c.rest(t, "/"); len(rest) != 0 {
+			t.Errorf("unexpected packets: %v", rest)
+		}
+	})
+
+	t.Run("binary", func(t *testing.T) {
+		ts.On("bin", func(_ *core.Socket, b []byte, m struct {
+			Name string `json:"name"`
+			Data []byte `json:"data"`
+		}) ([]byte, int, string) {
+			return append(bytes.Clone(b), m.Data...), len(b), m.Name
+		})
+		id := int(c.ids.Add(1))
+		c.send(encodePacket('5', "/", id, []any{"bin", placeholder(0), map[string]any{"name": "n", "data": placeholder(1)}}, 2),
+			[]byte{1, 2}, []byte{3})
+		p := c.ack(t, "/", id)
+		if p.typ != '6' || len(p.att) != 1 || !bytes.Equal(p.att[0], []byte{1, 2, 3}) {
+			t.Fatalf("ack %v, want a binary ack with attachment 010203", p)
+		}
+		if got := p.argsText(); got != `[{"_placeholder":true,"num":0},2,"n"]` {
+			t.Errorf("ack arguments %s", got)
+		}
+	})
+}
+
+// emitIDRaw sends an event whose arguments are the JSON text args.
+func (c *testClient) emitIDRaw(nsp, event, args string) int {
+	id := int(c.ids.Add(1))
+	data := "[" + jsonText(event)
+	if args != "" {
+		data += "," + args
+	}
+	c.send(encodePacket('2', nsp, id, raw(data+"]"), 0))
+	return id
+}
+
+// TestHandle checks the compile-time typed registration.
+func TestHandle(t *testing.T) {
+	type sumReq struct{ A, B int }
+	type sumResp struct{ Sum int }
+	ts := newServer(t, core.Options{})
+	core.Handle(ts.Of("/rpc"), "sum", func(ctx context.Context, s *core.Socket, in sumReq) (sumResp, error) {
+		if in.A < 0 {
+			return sumResp{}, errors.New("negative")
+		}
+		return sumResp{in.A + in.B}, nil
+	})
+	core.Handle(ts.Of("/rpc"), "panic", func(context.Context, *core.Socket, int) (int, error) { panic("x") })
+	c := ts.dial(t)
+	c.mustConnect(t, "/rpc", nil)
+	for _, tt := range []struct{ event, args, want string }{
+		{"sum", `{"A":1,"B":2}`, `[{"Sum":3}]`},
+		{"sum", ``, `[{"Sum":0}]`},
+		{"sum", `{"A":-1}`, `[{"error":"negative"}]`},
+		{"sum", `"bad"`, ``},
+		{"panic", `1`, `[{"error":"handler panicked"}]`},
+	} {
+		got := c.ack(t, "/rpc", c.emitIDRaw("/rpc", tt.event, tt.args)).argsText()
+		if tt.want == "" {
+			if !strings.Contains(got, `"error":"argument 0: `) {
+				t.Errorf("%s(%s): ack %s, want a decode error", tt.event, tt.args, got)
+			}
+			continue
+		}
+		if got != tt.want {
+			t.Errorf("%s(%s): ack %s, want %s", tt.event, tt.args, got, tt.want)
+		}
+	}
+}
+
+// TestCatchAllEvent checks the "*" handler: it receives the events that
+// have no handler of their own, with their name, and never connect or
+// disconnect.
+func TestCatchAllEvent(t *testing.T) {
+	type call struct {
+		event string
+		args  string
+	}
+	calls := make(chan call, 10)
+	ts := newServer(t, core.Options{})
+	ts.On("*", func(_ *core.Socket, event string, args core.Args) string {
+		vals, _ := args.Values()
+		calls <- call{event, jsonText(vals)}
+		return "caught " + event
+	})
+	ts.On("own", func(*core.Socket) string { return "own" })
+	disconnected := make(chan core.DisconnectReason, 1)
+	ts.OnDisconnect(func(_ *core.Socket, r core.DisconnectReason) { disconnected <- r })
+	c := ts.dial(t)
+	c.mustConnect(t, "/", nil)
+	if got := c.call(t, "/", "anything", 1, "a").argsText(); got != `["caught anything"]` {
+		t.Errorf("catch-all ack %s", got)
+	}
+	if got := recv(t, calls); got != (call{"anything", `[1,"a"]`}) {
+		t.Errorf("catch-all got %+v", got)
+	}
+	if got := c.call(t, "/", "own").argsText(); got != `["own"]` {
+		t.Errorf("own handler ack %s", got)
+	}
+	c.send("1") // leave "/"
+	if r := recv(t, disconnected); r != core.ReasonClientNamespaceDisconnect {
+		t.Errorf("reason %q", r)
+	}
+	select {
+	case c := <-calls:
+		t.Errorf("catch-all called for %+v", c)
+	default:
+	}
+}

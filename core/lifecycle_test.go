@@ -1,0 +1,372 @@
+package core_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/socketio-go/sio/core"
+)
+
+// logBuf collects a server's log output.
+type logBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuf) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestDisconnectReasons checks who sees what when sockets leave.
+func TestDisconnectReasons(t *testing.T) {
+	type left struct {
+		nsp    string
+		reason core.DisconnectReason
+	}
+	setup := func(t *testing.T) (*testServer, chan left, chan *core.Socket) {
+		ts := newServer(t, core.Options{})
+		lefts := make(chan left, 10)
+		sockets := make(chan *core.Socket, 10)
+		for _, name := range []string{"/", "/b"} {
+			ts.Of(name).OnConnect(func(s *core.Socket) { sockets <- s })
+			ts.Of(name).OnDisconnect(func(s *core.Socket, r core.DisconnectReason) {
+				lefts <- left{s.Namespace().Name(), r}
+			})
+			ts.Of(name).On("echo", func(_ *core.Socket, a core.Args) core.Args { return a })
+		}
+		return ts, lefts, sockets
+	}
+
+	t.Run("client namespace disconnect", func(t *testing.T) {
+		ts, lefts, sockets := setup(t)
+		c := ts.dial(t)
+		c.mustConnect(t, "/", nil)
+		c.mustConnect(t, "/b", nil)
+		s := recv(t, sockets)
+		recv(t, sockets)
+		c.send(encodePacket('1', "/b", -1, nil, 0))
+		if got := recv(t, lefts); got != (left{"/b", core.ReasonClientNamespaceDisconnect}) {
+			t.Errorf("got %+v", got)
+		}
+		// The connection and its other namespace keep working.
+		if got := c.call(t, "/", "echo", 1).argsText(); got != `[1]` || !s.Connected() {
+			t.Errorf("/ after leaving /b: %s", got)
+		}
+		// Events for a namespace left are ignored.
+		c.emit("/b", "echo", 1)
+		c.mustConnect(t, "/b", nil)
+	})
+	t.Run("server namespace disconnect", func(t *testing.T) {
+		ts, lefts, sockets := setup(t)
+		c := ts.dial(t)
+		sid := c.mustConnect(t, "/", nil)
+		c.mustConnect(t, "/b", nil)
+		recv(t, sockets)
+		recv(t, sockets)
+		if err := ts.Disconnect(sid); err != nil {
+			t.Fatal(err)
+		}
+		if p := c.expect(t, "DISCONNECT", func(p tpacket) bool { return p.typ == '1' }); p.nsp != "/" {
+			t.Errorf("got %v", p)
+		}
+		if got := recv(t, lefts); got != (left{"/", core.ReasonServerNamespaceDisconnect}) {
+			t.Errorf("got %+v", got)
+		}
+		if got := c.call(t, "/b", "echo", 1).argsText(); got != `[1]` {
+			t.Errorf("/b after leaving /: %s", got)
+		}
+		if err := ts.Disconnect(sid); !errors.Is(err, core.ErrNoSocket) {
+			t.Errorf("second Disconnect: %v", err)
+		}
+	})
+	t.Run("disconnect the connection", func(t *testing.T) {
+		ts, lefts, sockets := setup(t)
+		c := ts.dial(t)
+		c.mustConnect(t, "/", nil)
+		c.mustConnect(t, "/b", nil)
+		s := recv(t, sockets)
+		recv(t, sockets)
+		s.Disconnect(true)
+		got := map[left]bool{recv(t, lefts): true, recv(t, lefts): true}
+		if !got[left{"/", core.ReasonServerNamespaceDisconnect}] || !got[left{"/b", core.ReasonServerNamespaceDisconnect}] {
+			t.Errorf("got %v", got)
+		}
+		var disconnects []string
+		for _, p := range c.waitClosed(t) {
+			if p.typ == '1' {
+				disconnects = append(disconnects, p.nsp)
+			}
+		}
+		if len(disconnects) != 2 {
+			t.Errorf("DISCONNECT packets for %v", disconnects)
+		}
+	})
+	t.Run("transport close", func(t *testing.T) {
+		ts, lefts, sockets := setup(t)
+		c := ts.dial(t)
+		c.mustConnect(t, "/", nil)
+		s := recv(t, sockets)
+		c.close()
+		if got := recv(t, lefts); got != (left{"/", core.ReasonTransportClose}) {
+			t.Errorf("got %+v", got)
+		}
+		<-s.Context().Done()
+		if s.Connected() {
+			t.Error("still connected")
+		}
+	})
+	t.Run("close packet", func(t *testing.T) {
+		ts, lefts, sockets := setup(t)
+		c := ts.dial(t)
+		c.mustConnect(t, "/", nil)
+		recv(t, sockets)
+		_ = c.write(wsText, []byte("1")) // Engine.IO close
+		if got := recv(t, lefts); got != (left{"/", core.ReasonTransportClose}) {
+			t.Errorf("got %+v", got)
+		}
+	})
+	t.Run("parse error", func(t *testing.T) {
+		ts, lefts, sockets := setup(t)
+		c := ts.dial(t)
+		c.mustConnect(t, "/", nil)
+		recv(t, sockets)
+		c.send(`2["unterminated`)
+		if got := recv(t, lefts); got != (left{"/", core.ReasonParseError}) {
+			t.Errorf("got %+v", got)
+		}
+		c.waitClosed(t)
+	})
+	t.Run("unexpected packet type", func(t *testing.T) {
+		ts, lefts, sockets := setup(t)
+		c := ts.dial(t)
+		c.mustConnect(t, "/", nil)
+		recv(t, sockets)
+		c.send(`4{"message":"a client may not send CONNECT_ERROR"}`)
+		if got := recv(t, lefts); got != (left{"/", core.ReasonParseError}) {
+			t.Errorf("got %+v", got)
+		}
+		c.waitClosed(t)
+	})
+	t.Run("disconnect handler runs after pending events", func(t *testing.T) {
+		ts := newServer(t, core.Options{})
+		var mu sync.Mutex
+		var seen []string
+		release := make(chan struct{})
+		ts.On("slow", func(s *core.Socket) {
+			<-release
+			mu.Lock()
+			seen = append(seen, "slow")
+			mu.Unlock()
+		})
+		done := make(chan struct{})
+		ts.OnDisconnect(func(s *core.Socket, _ core.DisconnectReason) {
+			mu.Lock()
+			seen = append(seen, "disconnect")
+			mu.Unlock()
+			close(done)
+		})
+		c := ts.dial(t)
+		c.mustConnect(t, "/", nil)
+		c.emit("/", "slow")
+		c.close()
+		close(release)
+		recv(t, done)
+		mu.Lock()
+		defer mu.Unlock()
+		if strings.Join(seen, ",") != "slow,disconnect" {
+			t.Errorf("order %v", seen)
+		}
+	})
+}
+
+// TestPanicRecovery checks that panics in user callbacks are logged and
+// answered, and the server and connection keep working.
+func TestPanicRecovery(t *testing.T) {
+	var logs logBuf
+	ts := newServer(t, core.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	disconnected := make(chan struct{}, 1)
+	ts.On("boom", func(*core.Socket) { panic("handler boom") })
+	ts.On("ok", func(*core.Socket) string { return "ok" })
+	ts.OnDisconnect(func(*core.Socket, core.DisconnectReason) {
+		disconnected <- struct{}{}
+		panic("disconnect boom")
+	})
+	c := ts.dial(t)
+	c.mustConnect(t, "/", nil)
+	if got := c.call(t, "/", "boom").argsText(); got != `[{"error":"handler panicked"}]` {
+		t.Errorf("ack %s", got)
+	}
+	c.emit("/", "boom") // no ack asked: nothing sent
+	if got := c.call(t, "/", "ok").argsText(); got != `["ok"]` {
+		t.Errorf("ack %s", got)
+	}
+	c.send("1")
+	recv(t, disconnected)
+	c.mustConnect(t, "/", nil)
+	waitFor(t, "the panic to be logged", func() bool { return strings.Contains(logs.String(), "disconnect boom") })
+	if l := logs.String(); !strings.Contains(l, "handler boom") || !strings.Contains(l, "stack=") {
+		t.Errorf("log:\n%s", l)
+	}
+}
+
+// TestShutdown checks that Shutdown disconnects every socket with reason
+// "server shutting down", closes the connections and waits for running
+// handlers.
+func TestShutdown(t *testing.T) {
+	ts := newServer(t, core.Options{})
+	reasons := make(chan core.DisconnectReason, 10)
+	started := make(chan struct{})
+	finished := make(chan struct{})
+	ts.OnDisconnect(func(_ *core.Socket, r core.DisconnectReason) { reasons <- r })
+	ts.On("slow", func(ctx context.Context, _ *core.Socket) {
+		close(started)
+		<-ctx.Done() // cancelled by the disconnect
+		time.Sleep(50 * time.Millisecond)
+		close(finished)
+	})
+	c1, c2 := ts.dial(t), ts.dialWS(t, nil)
+	c1.mustConnect(t, "/", nil)
+	c2.mustConnect(t, "/", nil)
+	c1.emit("/", "slow")
+	<-started
+
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	if err := ts.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	select {
+	case <-finished:
+	default:
+		t.Error("Shutdown returned before the running handler")
+	}
+	for range 2 {
+		select {
+		case r := <-reasons:
+			if r != core.ReasonServerShuttingDown {
+				t.Errorf("reason %q", r)
+			}
+		default:
+			t.Error("Shutdown returned before the disconnect handlers")
+		}
+	}
+	c1.waitClosed(t)
+	c2.waitClosed(t)
+	if n := ts.Of("/").Len(); n != 0 {
+		t.Errorf("%d sockets left", n)
+	}
+	if err := ts.Emit("after", 1); err != nil {
+		t.Errorf("Emit after Shutdown: %v", err)
+	}
+	// New connections are refused.
+	if _, resp := ts.Engine().PrepareWebSocket(ts.request(nil)); resp == nil {
+		t.Error("a connection was accepted after Shutdown")
+	}
+}
+
+// TestEmitPayloads checks how each kind of Go value is sent.
+func TestEmitPayloads(t *testing.T) {
+	type point struct {
+		X, Y int
+		Name string `json:"name,omitempty"`
+	}
+	tests := []struct {
+		name string
+		args []any
+		want string // the packet after "2"
+		att  int
+	}{
+		{"no args", nil, `["e"]`, 0},
+		{"nil", []any{nil}, `["e",null]`, 0},
+		{"bool", []any{true, false}, `["e",true,false]`, 0},
+		{"numbers", []any{1, -2.5, uint8(3), int64(1) << 53}, `["e",1,-2.5,3,9007199254740992]`, 0},
+		{"string", []any{"a\"b\u00e9\n"}, `["e","a\"bé\n"]`, 0},
+		{"map", []any{map[string]any{"k": []int{1, 2}}}, `["e",{"k":[1,2]}]`, 0},
+		{"slice", []any{[]string{"a", "b"}}, `["e",["a","b"]]`, 0},
+		{"struct", []any{point{1, 2, ""}}, `["e",{"X":1,"Y":2}]`, 0},
+		{"pointer", []any{&point{X: 1, Name: "p"}}, `["e",{"X":1,"Y":0,"name":"p"}]`, 0},
+		{"raw JSON", []any{json.RawMessage(`{"b":1,"a":2}`)}, `["e",{"b":1,"a":2}]`, 0},
+		{"several", []any{"a", 1, []int{}}, `["e","a",1,[]]`, 0},
+		{"bytes", []any{[]byte{1, 2}}, `1-["e",{"_placeholder":true,"num":0}]`, 1},
+		{"nested bytes", []any{map[string]any{"b": []byte{3}}, [][]byte{{4}, {5}}},
+			`3-["e",{"b":{"_placeholder":true,"num":0}},[{"_placeholder":true,"num":1},{"_placeholder":true,"num":2}]]`, 3},
+	}
+	ts := newServer(t, core.Options{})
+	sockets := make(chan *core.Socket, 1)
+	ts.OnConnect(func(s *core.Socket) { sockets <- s })
+	c := ts.dial(t)
+	c.mustConnect(t, "/", nil)
+	s := recv(t, sockets)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, emit := range []func() error{
+				func() error { return s.Emit("e", tt.args...) },
+				func() error { return ts.Emit("e", tt.args...) },
+			} {
+				if err := emit(); err != nil {
+					t.Fatal(err)
+				}
+				p := c.expectEvent(t, "/", "e")
+				typ := byte('2')
+				if tt.att > 0 {
+					typ = '5'
+				}
+				got := strings.TrimPrefix(p.String(), string(typ))
+				got = strings.Split(got, " <")[0]
+				if p.typ != typ || got != tt.want || len(p.att) != tt.att {
+					t.Errorf("got %v, want %c%s with %d attachments", p, typ, tt.want, tt.att)
+				}
+			}
+		})
+	}
+	t.Run("unencodable", func(t *testing.T) {
+		if err := s.Emit("e", make(chan int)); err == nil {
+			t.Error("Emit of a channel: no error")
+		}
+		if err := ts.Emit("e", func() {}); err == nil {
+			t.Error("broadcast of a func: no error")
+		}
+		c.barrier(t, "/")
+	})
+}
+
+// TestMaxPendingEvents checks that a client flooding a busy socket with
+// events is disconnected, and other clients are not affected.
+func TestMaxPendingEvents(t *testing.T) {
+	ts := newServer(t, core.Options{MaxPendingEvents: 3})
+	release := make(chan struct{})
+	reasons := make(chan core.DisconnectReason, 2)
+	ts.On("block", func(*core.Socket) { <-release })
+	ts.On("ok", func(*core.Socket) string { return "ok" })
+	ts.OnDisconnect(func(_ *core.Socket, r core.DisconnectReason) { reasons <- r })
+	flood, calm := ts.dial(t), ts.dial(t)
+	flood.mustConnect(t, "/", nil)
+	calm.mustConnect(t, "/", nil)
+	flood.emit("/", "block")
+	for range 10 {
+		flood.emit("/", "ok")
+	}
+	flood.waitClosed(t)
+	close(release)
+	if r := recv(t, reasons); r != core.ReasonTransportError {
+		t.Errorf("reason %q", r)
+	}
+	if got := calm.call(t, "/", "ok").argsText(); got != `["ok"]` {
+		t.Errorf("the other client: %s", got)
+	}
+}
