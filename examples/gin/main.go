@@ -1,0 +1,29 @@
+// Command gin is the chat example on Gin: Gin's router serves the page and
+// the browser client, and ginsio's middleware serves Socket.IO.
+//
+//	go run ./examples/gin   # then open http://127.0.0.1:8080
+package main
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/socketio-go/sio/examples/chat/chat"
+	"github.com/socketio-go/sio/examples/internal/clientjs"
+	"github.com/socketio-go/sio/examples/internal/hostapp"
+	"github.com/socketio-go/sio/ginsio"
+)
+
+func main() {
+	app := hostapp.Setup("gin")
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Use(gin.Logger(), gin.Recovery())
+	r.Use(ginsio.New(app.Chat.Server(), ginsio.Config{}))
+	r.GET(clientjs.URL, gin.WrapH(app.ClientJS))
+	// The page and its assets; NoRoute avoids a catch-all route that would
+	// conflict with the one above.
+	r.NoRoute(gin.WrapH(http.FileServerFS(chat.Page())))
+	hs := &http.Server{Addr: app.Addr, Handler: r}
+	app.Run(hs.ListenAndServe, hs.Shutdown)
+}
