@@ -7,6 +7,7 @@ package main
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -17,13 +18,14 @@ import (
 )
 
 func main() {
-	app := hostapp.Setup("echo")
+	f := hostapp.ParseFlags()
+	app := chat.New(chat.Options{ClientJS: f.ClientJS, Logger: f.Log})
 	e := echo.New()
-	e.HideBanner = true
-	e.Pre(echosio.Middleware(app.Chat.Server()))
+	e.HideBanner, e.HidePort = true, true
+	e.Pre(echosio.Middleware(app.Server()))
 	e.Use(middleware.Logger(), middleware.Recover())
-	e.GET(clientjs.URL, echo.WrapHandler(app.ClientJS))
+	e.GET(clientjs.URL, echo.WrapHandler(clientjs.Handler(f.ClientJS, f.Log)))
 	e.GET("/*", echo.WrapHandler(http.FileServerFS(chat.Page())))
-	hs := &http.Server{Addr: app.Addr, Handler: e}
-	app.Run(hs.ListenAndServe, hs.Shutdown)
+	hs := &http.Server{Addr: f.Addr, Handler: e, ReadHeaderTimeout: 10 * time.Second}
+	hostapp.Run(f, "chat on Echo", hs.ListenAndServe, app.Shutdown, hs.Shutdown)
 }

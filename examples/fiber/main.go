@@ -19,16 +19,17 @@ import (
 )
 
 func main() {
-	app := hostapp.Setup("fiber")
-	f := fiber.New(fiber.Config{DisableStartupMessage: true})
-	f.Use(logger.New(), recover.New())
-	f.Use(fibersio.New(app.Chat.Server(), fibersio.Config{}))
-	f.Get(clientjs.URL, func(c *fiber.Ctx) error {
-		if app.ClientJSPath == "" {
+	f := hostapp.ParseFlags()
+	app := chat.New(chat.Options{ClientJS: f.ClientJS, Logger: f.Log})
+	fa := fiber.New(fiber.Config{DisableStartupMessage: true})
+	fa.Use(logger.New(), recover.New())
+	fa.Use(fibersio.New(app.Server(), fibersio.Config{}))
+	fa.Get(clientjs.URL, func(c *fiber.Ctx) error {
+		if f.ClientJS == "" {
 			return c.Status(http.StatusNotFound).SendString(clientjs.Missing)
 		}
-		return c.SendFile(app.ClientJSPath)
+		return c.SendFile(f.ClientJS)
 	})
-	f.Use("/", filesystem.New(filesystem.Config{Root: http.FS(chat.Page())}))
-	app.Run(func() error { return f.Listen(app.Addr) }, f.ShutdownWithContext)
+	fa.Use("/", filesystem.New(filesystem.Config{Root: http.FS(chat.Page())}))
+	hostapp.Run(f, "chat on Fiber", func() error { return fa.Listen(f.Addr) }, app.Shutdown, fa.ShutdownWithContext)
 }

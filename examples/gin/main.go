@@ -6,6 +6,7 @@ package main
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/socketio-go/sio/examples/chat/chat"
@@ -15,15 +16,16 @@ import (
 )
 
 func main() {
-	app := hostapp.Setup("gin")
+	f := hostapp.ParseFlags()
+	app := chat.New(chat.Options{ClientJS: f.ClientJS, Logger: f.Log})
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.Use(gin.Logger(), gin.Recovery())
-	r.Use(ginsio.New(app.Chat.Server(), ginsio.Config{}))
-	r.GET(clientjs.URL, gin.WrapH(app.ClientJS))
+	r.Use(ginsio.New(app.Server(), ginsio.Config{}))
+	r.GET(clientjs.URL, gin.WrapH(clientjs.Handler(f.ClientJS, f.Log)))
 	// The page and its assets; NoRoute avoids a catch-all route that would
 	// conflict with the one above.
 	r.NoRoute(gin.WrapH(http.FileServerFS(chat.Page())))
-	hs := &http.Server{Addr: app.Addr, Handler: r}
-	app.Run(hs.ListenAndServe, hs.Shutdown)
+	hs := &http.Server{Addr: f.Addr, Handler: r, ReadHeaderTimeout: 10 * time.Second}
+	hostapp.Run(f, "chat on Gin", hs.ListenAndServe, app.Shutdown, hs.Shutdown)
 }

@@ -28,79 +28,16 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"flag"
-	"log/slog"
-	"net"
 	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
-	"github.com/socketio-go/sio/examples/internal/clientjs"
+	"github.com/socketio-go/sio/examples/internal/hostapp"
 	"github.com/socketio-go/sio/examples/latency/latency"
 )
 
-// shutdownTimeout bounds the graceful shutdown.
-const shutdownTimeout = 10 * time.Second
-
 func main() {
-	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
-	clientJS := flag.String("client-js", "", "path of socket.io.min.js (default: found in compat/node_modules or node_modules of the current directory or a parent)")
-	debug := flag.Bool("debug", false, "log at debug level")
-	flag.Parse()
-
-	level := slog.LevelInfo
-	if *debug {
-		level = slog.LevelDebug
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	if err := run(*addr, *clientJS, log); err != nil {
-		log.Error("latency", "err", err)
-		os.Exit(1)
-	}
-}
-
-func run(addr, clientJS string, log *slog.Logger) error {
-	if clientJS == "" {
-		clientJS = clientjs.Find()
-	}
-	app := latency.New(latency.Options{ClientJS: clientJS, Logger: log})
-
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	hs := &http.Server{Handler: app, ReadHeaderTimeout: 10 * time.Second}
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- hs.Serve(ln) }()
-	log.Info("latency demo is running", "url", "http://"+ln.Addr().String()+"/")
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	select {
-	case err := <-serveErr:
-		return err
-	case <-ctx.Done():
-	}
-	stop() // a second signal ends the program at once
-
-	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
-	// Socket.IO first: it disconnects the clients and ends their long
-	// polls and websockets, which http.Server.Shutdown does not track.
-	if err := app.Shutdown(sctx); err != nil {
-		log.Warn("socket.io shutdown", "err", err)
-	}
-	if err := hs.Shutdown(sctx); err != nil {
-		return err
-	}
-	if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	log.Info("stopped")
-	return nil
+	f := hostapp.ParseFlags()
+	app := latency.New(latency.Options{ClientJS: f.ClientJS, Logger: f.Log})
+	hs := &http.Server{Addr: f.Addr, Handler: app, ReadHeaderTimeout: 10 * time.Second}
+	hostapp.Run(f, "latency demo", hs.ListenAndServe, app.Shutdown, hs.Shutdown)
 }

@@ -7,6 +7,7 @@ package main
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/socketio-go/sio/examples/chat/chat"
 	"github.com/socketio-go/sio/examples/internal/clientjs"
@@ -15,10 +16,11 @@ import (
 )
 
 func main() {
-	app := hostapp.Setup("net/http")
+	f := hostapp.ParseFlags()
+	app := chat.New(chat.Options{ClientJS: f.ClientJS, Logger: f.Log})
 	mux := http.NewServeMux()
-	mux.Handle("GET "+clientjs.URL, app.ClientJS)
+	mux.Handle("GET "+clientjs.URL, clientjs.Handler(f.ClientJS, f.Log))
 	mux.Handle("GET /", http.FileServerFS(chat.Page()))
-	hs := &http.Server{Addr: app.Addr, Handler: stdsio.Middleware(app.Chat.Server())(mux)}
-	app.Run(hs.ListenAndServe, hs.Shutdown)
+	hs := &http.Server{Addr: f.Addr, Handler: stdsio.Middleware(app.Server())(mux), ReadHeaderTimeout: 10 * time.Second}
+	hostapp.Run(f, "chat on net/http", hs.ListenAndServe, app.Shutdown, hs.Shutdown)
 }

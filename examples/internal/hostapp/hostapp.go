@@ -1,9 +1,10 @@
-// Package hostapp is the part the framework examples share: flags, logging,
-// the chat application and the graceful shutdown on SIGINT/SIGTERM.
+// Package hostapp is what the example programs share: their flags, logging,
+// and the graceful shutdown on SIGINT or SIGTERM.
 package hostapp
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"log/slog"
 	"net/http"
@@ -12,68 +13,68 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/socketio-go/sio/examples/chat/chat"
 	"github.com/socketio-go/sio/examples/internal/clientjs"
 )
 
 // ShutdownTimeout bounds the graceful shutdown.
 const ShutdownTimeout = 10 * time.Second
 
-// App is what a framework example serves.
-type App struct {
-	// Addr is the listen address (-addr).
+// Flags are the examples' command-line settings.
+type Flags struct {
+	// Addr is the listen address (-addr, default 127.0.0.1:8080).
 	Addr string
-	// Log is the logger.
+	// ClientJS is the browser client's file (-client-js, else found in
+	// compat/node_modules); "" when there is none.
+	ClientJS string
+	// Log is the logger (-debug logs at debug level).
 	Log *slog.Logger
-	// Chat is the chat application; mount Chat.Server() with the
-	// framework's adapter and serve chat.Page() with its router.
-	Chat *chat.App
-	// ClientJSPath is the browser client's file, "" when not found.
-	ClientJSPath string
-	// ClientJS serves the browser client at clientjs.URL.
-	ClientJS http.Handler
 }
 
-// Setup parses the flags (-addr, -client-js) and builds the chat.
-func Setup(framework string) *App {
+// ParseFlags parses the command line.
+func ParseFlags() Flags {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
-	clientJS := flag.String("client-js", "", "path of socket.io.min.js (default: found in compat/node_modules)")
+	clientJS := flag.String("client-js", "", "path of socket.io.min.js (default: found in compat/node_modules or node_modules of the current directory or a parent)")
+	debug := flag.Bool("debug", false, "log at debug level")
 	flag.Parse()
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("host", framework)
-	if *clientJS == "" {
-		*clientJS = clientjs.Find()
+	level := slog.LevelInfo
+	if *debug {
+		level = slog.LevelDebug
 	}
-	return &App{
-		Addr:         *addr,
-		Log:          log,
-		Chat:         chat.New(chat.Options{ClientJS: *clientJS, Logger: log}),
-		ClientJSPath: *clientJS,
-		ClientJS:     clientjs.Handler(*clientJS, log),
+	f := Flags{Addr: *addr, ClientJS: *clientJS, Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))}
+	if f.ClientJS == "" {
+		f.ClientJS = clientjs.Find()
 	}
+	return f
 }
 
-// Run calls serve on a goroutine, waits for SIGINT or SIGTERM (or serve's
-// failure), then shuts sio down first (it holds the upgraded websockets,
-// which the host's shutdown does not track) and the host after it.
-func (a *App) Run(serve func() error, shutdownHost func(context.Context) error) {
-	a.Log.Info("chat is running", "url", "http://"+a.Addr+"/")
+// Run calls serve on a goroutine and waits for SIGINT or SIGTERM (or for
+// serve to fail), then runs the shutdown functions in order, within
+// ShutdownTimeout: the Socket.IO server's first (it holds the upgraded
+// websockets and long-polls, which the host's own shutdown does not track),
+// then the host's. It exits the program with status 1 on failure.
+func Run(f Flags, what string, serve func() error, shutdown ...func(context.Context) error) {
+	f.Log.Info(what+" is running", "url", "http://"+f.Addr+"/")
 	failed := make(chan error, 1)
 	go func() { failed <- serve() }()
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	select {
 	case err := <-failed:
-		a.Log.Error("server stopped", "err", err)
+		f.Log.Error(what+" stopped", "err", err)
 		os.Exit(1)
-	case <-stop:
+	case <-ctx.Done():
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	stop() // a second signal ends the program at once
+	f.Log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
-	if err := a.Chat.Shutdown(ctx); err != nil {
-		a.Log.Warn("sio shutdown", "err", err)
+	code := 0
+	for _, fn := range shutdown {
+		if err := fn(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			f.Log.Warn("shutdown", "err", err)
+			code = 1
+		}
 	}
-	if err := shutdownHost(ctx); err != nil {
-		a.Log.Warn("host shutdown", "err", err)
-	}
-	a.Log.Info("stopped")
+	f.Log.Info("stopped")
+	os.Exit(code)
 }
