@@ -1,0 +1,97 @@
+// Package queue links several Socket.IO servers into one cluster over a
+// publish/subscribe transport: NewManager returns a core.ClientManager
+// built on a Bus, and NewMemoryBus is a Bus inside one process. The broker
+// managers (Redis, RabbitMQ, Kafka, NATS) reuse the manager and only
+// implement Bus.
+//
+//	bus := queue.NewMemoryBus()
+//	a := core.NewServer(core.Options{ClientManager: queue.NewManager(bus, queue.Options{})})
+//	b := core.NewServer(core.Options{ClientManager: queue.NewManager(bus, queue.Options{})})
+//	// a.Emit reaches the clients of b, b.FetchSockets sees those of a, ...
+//
+// # Protocol
+//
+// The servers exchange the messages of socket.io-adapter's ClusterAdapter
+// (the format of Node.js's sharded Redis, Redis Streams and Postgres
+// adapters), in its heartbeat variant, each encoded as one MessagePack map
+// {uid, nsp, type, data}:
+//
+//	 1 INITIAL_HEARTBEAT          published when a namespace's adapter starts
+//	 2 HEARTBEAT                  the answer to 1, and after HeartbeatInterval of silence
+//	 3 BROADCAST                  {packet, opts: {rooms, except, flags}, requestId?}
+//	 4 SOCKETS_JOIN               {opts, rooms}
+//	 5 SOCKETS_LEAVE              {opts, rooms}
+//	 6 DISCONNECT_SOCKETS         {opts, close}
+//	 7 FETCH_SOCKETS              {opts, requestId}
+//	 8 FETCH_SOCKETS_RESPONSE     {requestId, sockets: [{id, handshake, rooms, data}]}
+//	 9 SERVER_SIDE_EMIT           {packet: [event, ...args], requestId?}
+//	10 SERVER_SIDE_EMIT_RESPONSE  {requestId, packet: reply}
+//	11 BROADCAST_CLIENT_COUNT     {requestId, clientCount}
+//	12 BROADCAST_ACK              {requestId, packet: reply}
+//	13 ADAPTER_CLOSE              published when the adapter closes
+//
+// A broadcast packet is the Socket.IO packet in socket.io-msgpack-parser
+// form ({type: 2, data: [event, ...args], nsp, id?}); flags carry
+// volatile, compress (false for Compress(false)), local and timeout (ms).
+// A handshake has Node.js's shape (lower-case headers, time as
+// Date.toString text, issued in ms, url, query, address, secure, xdomain,
+// auth). A reply (10, 12) carries its first value in packet, as Node.js
+// servers read it, plus every value under "args" when there are not
+// exactly one.
+//
+// Each server (each manager) has a random uid of 16 hex characters. A
+// server applies its own operations locally (through the embedded
+// core.MemoryAdapter) and publishes them; receivers drop the messages
+// carrying their own uid. Requests (FETCH_SOCKETS, SERVER_SIDE_EMIT with
+// acknowledgements, BROADCAST with acknowledgements) expect an answer from
+// each peer known when they were sent; a peer that leaves (ADAPTER_CLOSE,
+// or silent for HeartbeatTimeout) is no longer waited for. ServerCount is
+// one plus the peers heard from within HeartbeatTimeout; messages from the
+// uid "emitter" (write-only publishers) are handled but not counted.
+//
+// Each namespace's adapter is an *Adapter (nsp.Adapter().(*queue.Adapter)),
+// whose UID is the server's uid. The replies to a server-side event with
+// acknowledgements are awaited for Options.RequestTimeout: a server that
+// does not answer by then (one without a handler for the event, as in
+// Node.js) leaves ServerSideEmitWithAck to its own timeout, with the
+// replies that came.
+//
+// Operations that only concern this server are not published: the Local
+// flag, and operations whose rooms are all ids of local sockets (a socket
+// emitting to itself, a RemoteSocket of this server). This assumes no
+// socket of another server joins a room named after a local socket's id.
+//
+// # Channels
+//
+// Every server subscribes to two channels per namespace N: "<prefix>#N#"
+// for the messages to every server and "<prefix>#N#<uid>#" for the
+// answers to its own requests (the prefix is Options.ChannelPrefix,
+// "socket.io" by default), as the sharded Redis adapter names them. A Bus
+// for a broker with naming rules (NATS subjects, Kafka topics) maps these
+// names to valid ones.
+//
+// # Writing a Bus
+//
+// A broker Bus provides Publish (send bytes to every subscriber of a
+// channel, the publisher included), Subscribe (deliver each message of a
+// channel to a callback, one at a time, in order for each publisher, on a
+// goroutine of the bus, active when Subscribe returns) and Close. Messages
+// are opaque bytes; the bus does not need persistence, acknowledgements,
+// consumer groups or cluster-size queries (heartbeats give the cluster
+// size). Reconnection after a broker failure is the Bus's business; while
+// the broker is unreachable, publishing fails and is logged. A message
+// that cannot be decoded is logged and ignored.
+//
+// The callback runs the work a message asks for (delivering a broadcast,
+// running a server-side event handler, answering a fetch) before the next
+// message of its channel: server-side event handlers should not block
+// for long.
+//
+// # Connection state recovery
+//
+// PersistSession and RestoreSession stay local (those of the embedded
+// MemoryAdapter): a client recovers its session when it reconnects to
+// the server it was connected to (sticky sessions), with the broadcasts
+// that server delivered or would have delivered to it meanwhile, whatever
+// server they came from.
+package queue

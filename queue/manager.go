@@ -1,0 +1,617 @@
+package queue
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/core/parser"
+)
+
+// Defaults applied to zero Options fields.
+const (
+	DefaultChannelPrefix     = "socket.io"
+	DefaultRequestTimeout    = 5 * time.Second
+	DefaultHeartbeatInterval = 5 * time.Second
+	DefaultHeartbeatTimeout  = 10 * time.Second
+)
+
+// ErrRequestTimeout is returned (with the sockets gathered so far) by a
+// FetchSockets that did not get every other server's answer in time.
+var ErrRequestTimeout = errors.New("sio/queue: timed out waiting for other servers")
+
+// Options configures a manager. The zero value of every field means the
+// documented default.
+type Options struct {
+	// ChannelPrefix starts every channel name. Zero: "socket.io".
+	ChannelPrefix string
+	// RequestTimeout bounds the wait for the other servers' answers to
+	// FetchSockets and ServerSideEmit with acknowledgements. Zero: 5s.
+	RequestTimeout time.Duration
+	// HeartbeatInterval is the silence after which a server publishes a
+	// HEARTBEAT. Zero: 5s.
+	HeartbeatInterval time.Duration
+	// HeartbeatTimeout is the silence after which a peer is considered
+	// gone. Zero: 10s.
+	HeartbeatTimeout time.Duration
+	// Logger receives the manager's log lines. Nil: the server's logger.
+	Logger *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.ChannelPrefix == "" {
+		o.ChannelPrefix = DefaultChannelPrefix
+	}
+	if o.RequestTimeout <= 0 {
+		o.RequestTimeout = DefaultRequestTimeout
+	}
+	if o.HeartbeatInterval <= 0 {
+		o.HeartbeatInterval = DefaultHeartbeatInterval
+	}
+	if o.HeartbeatTimeout <= 0 {
+		o.HeartbeatTimeout = DefaultHeartbeatTimeout
+	}
+	return o
+}
+
+// manager is the ClientManager NewManager returns.
+type manager struct {
+	bus  Bus
+	opts Options
+	uid  string
+}
+
+// NewManager returns a ClientManager that links the servers sharing bus
+// into one cluster. Give each server its own manager (it is the server's
+// identity in the cluster) and set it as core.Options.ClientManager. The
+// bus is not closed by the manager: close it after shutting the server
+// down.
+func NewManager(bus Bus, opts Options) core.ClientManager {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return &manager{bus: bus, opts: opts.withDefaults(), uid: hex.EncodeToString(b[:])}
+}
+
+// NewAdapter implements core.ClientManager.
+func (m *manager) NewAdapter(nsp *core.Namespace) core.Adapter { return newAdapter(m, nsp) }
+
+// Adapter is the Adapter of one namespace for a manager from NewManager:
+// the embedded MemoryAdapter keeps the local rooms and delivers to the
+// local sockets; every cluster-wide operation is also published to the
+// other servers.
+type Adapter struct {
+	*core.MemoryAdapter
+
+	bus     Bus
+	opts    Options
+	uid     string
+	nsp     *core.Namespace
+	log     *slog.Logger
+	channel string // the namespace's channel, shared by every server
+
+	stop     chan struct{} // closed by Close
+	loopDone chan struct{} // closed when the heartbeat loop returns
+
+	mu          sync.Mutex // guards the fields below
+	closed      bool
+	peers       map[string]time.Time // uid → last message
+	requests    map[string]*request
+	lastPublish time.Time
+	unsubscribe []func()
+}
+
+func newAdapter(m *manager, nsp *core.Namespace) *Adapter {
+	log := m.opts.Logger
+	if log == nil {
+		log = nsp.Server().Options().Logger
+	}
+	a := &Adapter{
+		MemoryAdapter: core.NewMemoryAdapter(nsp),
+		bus:           m.bus,
+		opts:          m.opts,
+		uid:           m.uid,
+		nsp:           nsp,
+		log:           log.With("nsp", nsp.Name(), "uid", m.uid),
+		stop:          make(chan struct{}),
+		loopDone:      make(chan struct{}),
+		peers:         make(map[string]time.Time),
+		requests:      make(map[string]*request),
+	}
+	a.channel = a.opts.ChannelPrefix + "#" + nsp.Name() + "#"
+	ctx, cancel := context.WithTimeout(context.Background(), a.opts.RequestTimeout)
+	defer cancel()
+	for _, ch := range []string{a.channel, a.channelOf(a.uid)} {
+		unsub, err := a.bus.Subscribe(ctx, ch, a.onMessage)
+		if err != nil {
+			a.log.Error("sio/queue: cannot subscribe", "channel", ch, "err", err)
+			continue
+		}
+		a.unsubscribe = append(a.unsubscribe, unsub)
+	}
+	a.publish(typeInitialHeartbeat, nil)
+	go a.loop()
+	return a
+}
+
+// UID returns the server's id in the cluster: 16 hex characters.
+func (a *Adapter) UID() string { return a.uid }
+
+// channelOf returns the channel of the server uid's replies.
+func (a *Adapter) channelOf(uid string) string { return a.channel + uid + "#" }
+
+// loop publishes heartbeats and drops silent peers until Close.
+func (a *Adapter) loop() {
+	defer close(a.loopDone)
+	tick := min(a.opts.HeartbeatInterval, a.opts.HeartbeatTimeout) / 5
+	tick = min(max(tick, 5*time.Millisecond), time.Second)
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-a.stop:
+			return
+		case now := <-t.C:
+			a.mu.Lock()
+			quiet := now.Sub(a.lastPublish) >= a.opts.HeartbeatInterval
+			var gone []string
+			for uid, seen := range a.peers {
+				if now.Sub(seen) > a.opts.HeartbeatTimeout {
+					gone = append(gone, uid)
+				}
+			}
+			a.mu.Unlock()
+			if quiet {
+				a.publish(typeHeartbeat, nil)
+			}
+			for _, uid := range gone {
+				a.log.Info("sio/queue: peer timed out", "peer", uid)
+				a.removePeer(uid, true)
+			}
+		}
+	}
+}
+
+// publish sends a message to every server of the namespace.
+func (a *Adapter) publish(typ messageType, data any) error {
+	return a.publishOn(a.channel, typ, data)
+}
+
+// publishTo sends a reply to the server uid.
+func (a *Adapter) publishTo(uid string, typ messageType, data any) error {
+	return a.publishOn(a.channelOf(uid), typ, data)
+}
+
+func (a *Adapter) publishOn(channel string, typ messageType, data any) error {
+	b, err := marshal(outMessage{UID: a.uid, NSP: a.nsp.Name(), Type: typ, Data: data})
+	if err != nil {
+		a.log.Error("sio/queue: cannot encode message", "type", typ.String(), "err", err)
+		return err
+	}
+	a.mu.Lock()
+	closed := a.closed && typ != typeAdapterClose
+	a.lastPublish = time.Now()
+	a.mu.Unlock()
+	if closed {
+		return ErrClosed
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), a.opts.RequestTimeout)
+	defer cancel()
+	if err := a.bus.Publish(ctx, channel, b); err != nil {
+		a.log.Warn("sio/queue: cannot publish", "type", typ.String(), "channel", channel, "err", err)
+		return err
+	}
+	return nil
+}
+
+// onlyLocal reports whether an operation with opts concerns this server
+// only: Local, or rooms that are all ids of local sockets.
+func (a *Adapter) onlyLocal(opts core.BroadcastOptions) bool {
+	if opts.Local {
+		return true
+	}
+	if len(opts.Rooms) == 0 {
+		return false
+	}
+	for _, r := range opts.Rooms {
+		if a.nsp.Socket(r) == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// Broadcast implements core.Adapter: it publishes p (unless opts is local)
+// and delivers it to the local sockets.
+func (a *Adapter) Broadcast(p *core.Packet, opts core.BroadcastOptions) {
+	if !a.onlyLocal(opts) {
+		if raw, err := encodePacket(p.Outgoing); err != nil {
+			a.log.Error("sio/queue: cannot encode broadcast", "event", p.Event, "err", err)
+		} else {
+			_ = a.publish(typeBroadcast, broadcastData{Packet: raw, Opts: toWireOpts(opts)})
+		}
+	}
+	a.MemoryAdapter.Broadcast(p, opts)
+}
+
+// BroadcastWithAck implements core.Adapter: the other servers report how
+// many of their sockets received p, then each reply. onCount is called
+// once with the total when every server known when p was sent has
+// reported (or left the cluster), then with later corrections.
+func (a *Adapter) BroadcastWithAck(p *core.Packet, opts core.BroadcastOptions, onCount func(int), onAck func(core.Args)) {
+	if a.onlyLocal(opts) {
+		a.MemoryAdapter.BroadcastWithAck(p, opts, onCount, onAck)
+		return
+	}
+	raw, err := encodePacket(p.Outgoing)
+	if err != nil {
+		a.log.Error("sio/queue: cannot encode broadcast", "event", p.Event, "err", err)
+		a.MemoryAdapter.BroadcastWithAck(p, opts, onCount, onAck)
+		return
+	}
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = max(a.opts.RequestTimeout, a.nsp.Server().Options().AckTimeout)
+	}
+	id := newRequestID()
+	r := &request{kind: kindBroadcast, onCount: onCount, onAck: onAck, counts: make(map[string]*peerCount)}
+	if _, ok := a.register(id, r, timeout, true); !ok {
+		a.MemoryAdapter.BroadcastWithAck(p, opts, onCount, onAck)
+		return
+	}
+	if err := a.publish(typeBroadcast, broadcastData{Packet: raw, Opts: toWireOpts(opts), RequestID: id}); err != nil {
+		// No other server will answer.
+		a.update(id, kindBroadcast, func(r *request) []func() {
+			for uid := range r.owed {
+				if uid != a.uid {
+					delete(r.owed, uid)
+				}
+			}
+			return r.maybeFinalize()
+		})
+	}
+	a.MemoryAdapter.BroadcastWithAck(p, opts,
+		func(n int) { a.onCount(id, a.uid, n) },
+		func(reply core.Args) { a.onAck(id, a.uid, reply) })
+}
+
+// FetchSockets implements core.Adapter: the local sockets and those the
+// other servers report. When some server does not answer within
+// Options.RequestTimeout (or before ctx ends), it returns the sockets
+// gathered so far with an error wrapping ErrRequestTimeout (or ctx's
+// error).
+func (a *Adapter) FetchSockets(ctx context.Context, opts core.BroadcastOptions) ([]*core.RemoteSocket, error) {
+	local, err := a.MemoryAdapter.FetchSockets(ctx, opts)
+	if err != nil || a.onlyLocal(opts) {
+		return local, err
+	}
+	id := newRequestID()
+	r := &request{kind: kindFetch, sockets: local, done: make(chan struct{})}
+	if n, ok := a.register(id, r, 0, false); !ok || n == 0 {
+		a.forget(id)
+		return local, nil
+	}
+	if err := a.publish(typeFetchSockets, fetchData{Opts: toWireOpts(opts), RequestID: id}); err != nil {
+		a.forget(id)
+		return local, err
+	}
+	timeout := a.opts.RequestTimeout
+	if opts.Timeout > 0 {
+		timeout = opts.Timeout
+	}
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-r.done:
+		err = nil
+	case <-t.C:
+		err = ErrRequestTimeout
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	a.forget(id)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err == nil && r.cancelled {
+		err = ErrClosed
+	}
+	return r.sockets, err
+}
+
+// AddSockets implements core.Adapter.
+func (a *Adapter) AddSockets(opts core.BroadcastOptions, rooms []string) {
+	a.MemoryAdapter.AddSockets(opts, rooms)
+	if !a.onlyLocal(opts) {
+		_ = a.publish(typeSocketsJoin, roomsData{Opts: toWireOpts(opts), Rooms: rooms})
+	}
+}
+
+// DelSockets implements core.Adapter.
+func (a *Adapter) DelSockets(opts core.BroadcastOptions, rooms []string) {
+	a.MemoryAdapter.DelSockets(opts, rooms)
+	if !a.onlyLocal(opts) {
+		_ = a.publish(typeSocketsLeave, roomsData{Opts: toWireOpts(opts), Rooms: rooms})
+	}
+}
+
+// DisconnectSockets implements core.Adapter.
+func (a *Adapter) DisconnectSockets(opts core.BroadcastOptions, close bool) {
+	local := a.onlyLocal(opts) // before the local sockets leave
+	a.MemoryAdapter.DisconnectSockets(opts, close)
+	if !local {
+		_ = a.publish(typeDisconnectSockets, disconnectData{Opts: toWireOpts(opts), Close: close})
+	}
+}
+
+// ServerSideEmit implements core.Adapter. With onAck, onCount receives the
+// number of other servers known now; each replies with the first value
+// its handler returns (all of them when there are not exactly one); a
+// server without a handler for event does not reply, as in Node.js.
+// Replies are awaited for Options.RequestTimeout at most.
+func (a *Adapter) ServerSideEmit(event string, args []any, onCount func(int), onAck func(core.Args)) error {
+	raw, err := encodeEvent(event, args)
+	if err != nil {
+		return err
+	}
+	if onAck == nil {
+		return a.publish(typeServerSideEmit, serverSideEmitData{Packet: raw})
+	}
+	id := newRequestID()
+	r := &request{kind: kindServerSideEmit, onCount: onCount, onAck: onAck}
+	r.cbMu.Lock() // onCount(n) comes before any correction
+	n, ok := a.register(id, r, a.opts.RequestTimeout, false)
+	onCount(n)
+	r.cbMu.Unlock()
+	if !ok || n == 0 {
+		a.forget(id)
+		return nil
+	}
+	if err := a.publish(typeServerSideEmit, serverSideEmitData{Packet: raw, RequestID: id}); err != nil {
+		a.forget(id)
+		return err
+	}
+	return nil
+}
+
+// ServerCount implements core.Adapter: this server and the peers heard
+// from within Options.HeartbeatTimeout.
+func (a *Adapter) ServerCount(context.Context) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return 1 + len(a.peers)
+}
+
+// Close implements core.Adapter: it tells the other servers, stops the
+// heartbeats and the subscriptions, and abandons the pending requests.
+func (a *Adapter) Close() {
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		return
+	}
+	a.closed = true
+	reqs := a.requests
+	a.requests = make(map[string]*request)
+	unsub := a.unsubscribe
+	a.unsubscribe = nil
+	a.mu.Unlock()
+	close(a.stop)
+	<-a.loopDone
+	a.mu.Lock()
+	for _, r := range reqs {
+		r.cancel()
+	}
+	a.mu.Unlock()
+	_ = a.publish(typeAdapterClose, nil)
+	for _, u := range unsub {
+		u()
+	}
+	a.MemoryAdapter.Close()
+}
+
+// newRequestID returns a random request id: 16 hex characters.
+func newRequestID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// onMessage handles a message from the bus.
+func (a *Adapter) onMessage(b []byte) {
+	var m inMessage
+	if err := unmarshal(b, &m); err != nil {
+		a.log.Warn("sio/queue: dropping undecodable message", "len", len(b), "err", err)
+		return
+	}
+	if m.UID == a.uid || (m.NSP != "" && m.NSP != a.nsp.Name()) {
+		return
+	}
+	a.mu.Lock()
+	closed := a.closed
+	if !closed && m.UID != "" && m.UID != emitterUID && m.Type > 0 && m.Type < typeAdapterClose {
+		a.peers[m.UID] = time.Now()
+	}
+	a.mu.Unlock()
+	if closed {
+		return
+	}
+	if err := a.handle(m); err != nil {
+		a.log.Warn("sio/queue: dropping invalid message", "type", m.Type.String(), "from", m.UID, "err", err)
+	}
+}
+
+func (a *Adapter) handle(m inMessage) error {
+	switch m.Type {
+	case typeInitialHeartbeat:
+		_ = a.publish(typeHeartbeat, nil)
+	case typeHeartbeat:
+	case typeAdapterClose:
+		a.removePeer(m.UID, false)
+	case typeBroadcast:
+		var d broadcastData
+		if err := unmarshal(m.Data, &d); err != nil {
+			return err
+		}
+		return a.onBroadcast(m.UID, d)
+	case typeSocketsJoin, typeSocketsLeave:
+		var d roomsData
+		if err := unmarshal(m.Data, &d); err != nil {
+			return err
+		}
+		if m.Type == typeSocketsJoin {
+			a.MemoryAdapter.AddSockets(d.Opts.options(), d.Rooms)
+		} else {
+			a.MemoryAdapter.DelSockets(d.Opts.options(), d.Rooms)
+		}
+	case typeDisconnectSockets:
+		var d disconnectData
+		if err := unmarshal(m.Data, &d); err != nil {
+			return err
+		}
+		a.MemoryAdapter.DisconnectSockets(d.Opts.options(), d.Close)
+	case typeFetchSockets:
+		var d fetchData
+		if err := unmarshal(m.Data, &d); err != nil {
+			return err
+		}
+		return a.onFetch(m.UID, d)
+	case typeFetchSocketsResponse:
+		var d fetchResponseData
+		if err := unmarshal(m.Data, &d); err != nil {
+			return err
+		}
+		sockets := make([]*core.RemoteSocket, 0, len(d.Sockets))
+		for _, w := range d.Sockets {
+			rs, err := w.remote(a.nsp)
+			if err != nil {
+				return err
+			}
+			sockets = append(sockets, rs)
+		}
+		a.onFetchResponse(d.RequestID, m.UID, sockets)
+	case typeServerSideEmit:
+		var d serverSideEmitData
+		if err := unmarshal(m.Data, &d); err != nil {
+			return err
+		}
+		return a.onServerSideEmit(m.UID, d)
+	case typeServerSideEmitResponse, typeBroadcastAck:
+		var d replyData
+		if err := unmarshal(m.Data, &d); err != nil {
+			return err
+		}
+		args, err := d.args()
+		if err != nil {
+			return err
+		}
+		if m.Type == typeBroadcastAck {
+			a.onAck(d.RequestID, m.UID, args)
+		} else {
+			a.onServerSideEmitResponse(d.RequestID, m.UID, args)
+		}
+	case typeBroadcastClientCount:
+		var d clientCountData
+		if err := unmarshal(m.Data, &d); err != nil {
+			return err
+		}
+		a.onCount(d.RequestID, m.UID, d.ClientCount)
+	default:
+		return errors.New("unknown message type")
+	}
+	return nil
+}
+
+// onBroadcast delivers another server's broadcast to the local sockets.
+func (a *Adapter) onBroadcast(from string, d broadcastData) error {
+	var in inPacket
+	if err := unmarshal(d.Packet, &in); err != nil {
+		return err
+	}
+	typ := parser.PacketType(in.Type)
+	if typ == parser.BinaryEvent {
+		typ = parser.Event
+	}
+	if typ != parser.Event {
+		return errors.New("broadcast packet is not an event")
+	}
+	pkt, err := decodePacket(typ, a.nsp.Name(), in.Data)
+	if err != nil {
+		return err
+	}
+	args, err := pkt.Args.Values()
+	if err != nil {
+		return err
+	}
+	out := parser.Outgoing{Type: parser.Event, Namespace: a.nsp.Name(), Event: pkt.Event, Args: args}
+	opts := d.Opts.options()
+	if d.RequestID == "" {
+		a.MemoryAdapter.Broadcast(core.NewPacket(out), opts)
+		return nil
+	}
+	out.ID, out.HasID = a.nsp.NextAckID(), true
+	a.MemoryAdapter.BroadcastWithAck(core.NewPacket(out), opts,
+		func(n int) {
+			_ = a.publishTo(from, typeBroadcastClientCount, clientCountData{RequestID: d.RequestID, ClientCount: n})
+		},
+		func(reply core.Args) {
+			vals, err := reply.Values()
+			if err != nil {
+				a.log.Warn("sio/queue: cannot forward acknowledgement", "err", err)
+				vals = nil
+			}
+			rd, err := replyOf(d.RequestID, vals)
+			if err != nil {
+				a.log.Warn("sio/queue: cannot forward acknowledgement", "err", err)
+				rd, _ = replyOf(d.RequestID, nil)
+			}
+			_ = a.publishTo(from, typeBroadcastAck, rd)
+		})
+	return nil
+}
+
+// onFetch answers another server's FETCH_SOCKETS with the local sockets.
+func (a *Adapter) onFetch(from string, d fetchData) error {
+	local, err := a.MemoryAdapter.FetchSockets(context.Background(), d.Opts.options())
+	if err != nil {
+		return err
+	}
+	out := fetchResponseData{RequestID: d.RequestID, Sockets: make([]wireSocket, 0, len(local))}
+	for _, rs := range local {
+		w, err := toWireSocket(rs)
+		if err != nil {
+			a.log.Warn("sio/queue: cannot encode socket", "sid", rs.ID, "err", err)
+			continue
+		}
+		out.Sockets = append(out.Sockets, w)
+	}
+	_ = a.publishTo(from, typeFetchSocketsResponse, out)
+	return nil
+}
+
+// onServerSideEmit runs the handler of another server's server-side event
+// and replies when asked to.
+func (a *Adapter) onServerSideEmit(from string, d serverSideEmitData) error {
+	pkt, err := decodePacket(parser.Event, a.nsp.Name(), d.Packet)
+	if err != nil {
+		return err
+	}
+	reply, ok := a.nsp.HandleServerSideEmit(pkt.Event, pkt.Args)
+	if !ok {
+		a.log.Debug("sio/queue: no handler for server-side event", "event", pkt.Event)
+		return nil
+	}
+	if d.RequestID == "" {
+		return nil
+	}
+	rd, err := replyOf(d.RequestID, reply)
+	if err != nil {
+		a.log.Error("sio/queue: cannot encode server-side event reply", "event", pkt.Event, "err", err)
+		rd, _ = replyOf(d.RequestID, nil)
+	}
+	_ = a.publishTo(from, typeServerSideEmitResponse, rd)
+	return nil
+}
