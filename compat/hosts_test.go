@@ -144,7 +144,12 @@ func startGinHost(t testing.TB, servers []*core.Server, cfg hostConfig) *hostApp
 		r.Static("/assets", cfg.assets)
 	}
 	if cfg.fallback != nil {
-		r.NoRoute(gin.WrapH(cfg.fallback))
+		// Gin presets 404 in its NoRoute chain; reset it so the fallback's
+		// implicit 200 is kept.
+		r.NoRoute(func(c *gin.Context) {
+			c.Status(http.StatusOK)
+			cfg.fallback.ServeHTTP(c.Writer, c.Request)
+		})
 	}
 	return serveHTTPHost(r, hits)
 }

@@ -173,10 +173,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		err = werr
 	}
 	s.mu.RLock()
-	nsps := make([]*Namespace, 0, len(s.nsps))
+	nsps := make([]*Namespace, 0, len(s.nsps)+len(s.parents))
 	for _, n := range s.nsps {
 		nsps = append(nsps, n)
 	}
+	// The parents of OfFunc and OfRegexp are not in nsps; their adapters
+	// need closing too (a broker adapter runs a goroutine).
+	nsps = append(nsps, s.parents...)
 	s.mu.RUnlock()
 	for _, n := range nsps {
 		n.adapter.Close()

@@ -435,8 +435,12 @@ func (s *Socket) Disconnect(close bool) {
 }
 
 func (s *Socket) disconnect(reason DisconnectReason) {
-	_ = s.send(parser.Outgoing{Type: parser.Disconnect, Namespace: s.nsp.name})
-	s.onClose(reason)
+	// Leave first, then tell the client: a client that answers the
+	// DISCONNECT by closing the connection must not make the socket leave
+	// with "transport close" before this reason is recorded.
+	if s.leave(reason, true) {
+		_ = s.client.sendPacket(parser.Outgoing{Type: parser.Disconnect, Namespace: s.nsp.name})
+	}
 }
 
 // onClose makes the socket leave, then runs the disconnect handler.
@@ -444,11 +448,12 @@ func (s *Socket) onClose(reason DisconnectReason) { s.leave(reason, true) }
 
 // leave removes the socket from its namespace and rooms, fails pending
 // acknowledgements and, when notify is set, queues the disconnect handler.
-func (s *Socket) leave(reason DisconnectReason, notify bool) {
+// It reports whether this call made the socket leave.
+func (s *Socket) leave(reason DisconnectReason, notify bool) bool {
 	s.mu.Lock()
 	if s.left {
 		s.mu.Unlock()
-		return
+		return false
 	}
 	s.left = true
 	wasConnected := s.connected
@@ -478,6 +483,7 @@ func (s *Socket) leave(reason DisconnectReason, notify bool) {
 		s.session = nil
 		s.mu.Unlock()
 	})
+	return true
 }
 
 // onEvent routes an event to its handler, on the handler queue (or on its
