@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -89,7 +90,7 @@ func (a *adapter) serveWebSocket(w http.ResponseWriter, r *http.Request, req *en
 	}
 	up := a.upgrader
 	up.EnableCompression = ticket.PerMessageDeflate()
-	conn, err := up.Upgrade(hijacker(w), r, nil)
+	conn, err := up.Upgrade(hijacker(w), r, ticket.Header())
 	if err != nil {
 		return // the upgrader has answered the client
 	}
@@ -114,6 +115,10 @@ func writeResponse(w http.ResponseWriter, resp *engineio.Response) {
 	h := w.Header()
 	for k, v := range resp.Header {
 		h[k] = v
+	}
+	if resp.Status != http.StatusNoContent {
+		// Explicit, so that long answers are not chunked.
+		h.Set("Content-Length", strconv.Itoa(len(resp.Body)))
 	}
 	w.WriteHeader(resp.Status)
 	if len(resp.Body) > 0 {

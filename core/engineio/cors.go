@@ -8,17 +8,15 @@ import (
 )
 
 // checkOrigin applies the origin policy to r. It returns "" when the request
-// is accepted, or the reason it is refused.
+// is accepted, or the reason it is refused. The server's own origin is
+// always accepted.
 func (s *Server) checkOrigin(r *Request) string {
 	c := &s.opts.CORS
 	origin := r.Header.Get("Origin")
-	if origin == "" || c.HostHandled {
+	if origin == "" || c.HostHandled || sameOrigin(origin, r) {
 		return ""
 	}
 	if c.AllowedOrigins == nil {
-		if sameOrigin(origin, r) {
-			return ""
-		}
 		return "origin " + strconv.Quote(origin) + " is not the server's own origin and no allowed origins are configured"
 	}
 	if s.originListed(origin) {
@@ -76,11 +74,12 @@ func stripDefaultPort(host, scheme string) string {
 	return host
 }
 
-// corsHeaders adds the CORS response headers for an accepted request.
+// corsHeaders adds the CORS response headers for a request from a listed
+// origin; a refused origin gets none.
 func (s *Server) corsHeaders(r *Request, h http.Header) {
 	c := &s.opts.CORS
 	origin := r.Header.Get("Origin")
-	if origin == "" || c.HostHandled || c.AllowedOrigins == nil {
+	if origin == "" || c.HostHandled || c.AllowedOrigins == nil || !s.originListed(origin) {
 		return
 	}
 	h.Add("Vary", "Origin")
@@ -99,7 +98,7 @@ func (s *Server) preflight(r *Request) *Response {
 	h := http.Header{}
 	s.corsHeaders(r, h)
 	c := &s.opts.CORS
-	if !c.HostHandled && c.AllowedOrigins != nil {
+	if h.Get("Access-Control-Allow-Origin") != "" {
 		h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
 		if c.AllowedHeaders != nil {
 			h.Set("Access-Control-Allow-Headers", strings.Join(c.AllowedHeaders, ", "))

@@ -100,13 +100,16 @@ type Options struct {
 	// the handshake.
 	InitialPacket []byte
 
-	// AllowRequest, when not nil, is called for every handshake and upgrade
-	// request; an error refuses the request with 403 and
+	// AllowRequest, when not nil, is called for every handshake (a
+	// polling handshake or a websocket-only connection; not for the
+	// upgrade of an existing session, as in the reference server); an
+	// error refuses the request with 403 and
 	// {"code":4,"message":<the error's text>}.
 	AllowRequest func(r *Request) error
 
 	// GenerateID, when not nil, makes session ids; it must return unique,
-	// URL-safe strings. Nil: 20 crypto-random bytes in URL-safe base64.
+	// URL-safe strings. Nil: 15 crypto-random bytes in URL-safe base64 (20
+	// characters, as the reference server's ids).
 	GenerateID func(r *Request) (string, error)
 
 	// MaxQueuedMessages bounds each session's outbound queue.
@@ -143,11 +146,14 @@ type CookieOptions struct {
 // CORSOptions is the origin policy. It decides both the CORS headers of
 // polling responses and whether a websocket upgrade is accepted.
 type CORSOptions struct {
-	// AllowedOrigins lists the origins accepted (scheme://host[:port]);
-	// "*" accepts any origin. Nil: only the server's own origin is
-	// accepted, that is an Origin header whose scheme and host match the
-	// request's (X-Forwarded-Proto and X-Forwarded-Host are honoured).
-	// Requests without an Origin header are always accepted.
+	// AllowedOrigins lists the origins accepted besides the server's own
+	// (scheme://host[:port]); "*" accepts any origin. Nil: only the
+	// server's own origin is accepted, that is an Origin header whose
+	// scheme and host match the request's (X-Forwarded-Proto and
+	// X-Forwarded-Host are honoured). Requests without an Origin header
+	// are always accepted. A refused origin is answered 400 on both
+	// transports and logged with the reason; only listed origins get CORS
+	// response headers.
 	AllowedOrigins []string
 	// AllowCredentials sends Access-Control-Allow-Credentials: true. The
 	// allowed origin is then echoed, never "*".

@@ -2,6 +2,7 @@ package engineio
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 )
@@ -67,15 +68,17 @@ type pollResult struct {
 
 func (s *Server) pollHandshake(ctx context.Context, r *Request) *Response {
 	r.Body = nil
-	sock, err := s.open(r, TransportPolling, nil)
+	id, err := s.newID(r)
+	if err != nil {
+		return s.refuse(r, CodeBadRequest, "", "GenerateID: "+err.Error())
+	}
+	sock, err := s.open(id, r, TransportPolling, nil)
 	if err != nil {
 		return s.refuse(r, CodeBadRequest, "", err.Error())
 	}
 	resp := s.answer(r, sock.servePollGet(ctx))
-	if c := s.opts.Cookie; c != nil && resp.Status == http.StatusOK {
-		ck := http.Cookie{Name: c.Name, Value: sock.id, Path: c.Path, Domain: c.Domain,
-			MaxAge: c.MaxAge, Secure: c.Secure, HttpOnly: !c.AllowScripts, SameSite: c.SameSite}
-		resp.Header.Add("Set-Cookie", ck.String())
+	if ck := s.sessionCookie(id); ck != "" && resp.Status == http.StatusOK {
+		resp.Header.Add("Set-Cookie", ck)
 	}
 	return resp
 }
@@ -111,6 +114,7 @@ func (sock *Socket) servePollGet(ctx context.Context) pollResult {
 	}
 	sock.polling = true
 	var timer *time.Timer
+	gone := false // the client went away while waiting
 	for len(sock.queue) == 0 && sock.state != stateClosed && sock.transport == TransportPolling {
 		sock.mu.Unlock()
 		if timer == nil {
@@ -121,10 +125,13 @@ func (sock *Socket) servePollGet(ctx context.Context) pollResult {
 		select {
 		case <-sock.wake:
 		case <-sock.done:
+		case <-sock.upgraded:
 		case <-timer.C:
 			expired = true
 		case <-ctx.Done():
-			expired = true
+			// Canceled: the client went away. A deadline (a host's
+			// timeout middleware) only ends this poll.
+			expired, gone = true, !errors.Is(ctx.Err(), context.DeadlineExceeded)
 		}
 		sock.mu.Lock()
 		if expired {
@@ -132,18 +139,36 @@ func (sock *Socket) servePollGet(ctx context.Context) pollResult {
 		}
 	}
 	sock.polling = false
+	if gone && sock.state != stateClosed && sock.transport == TransportPolling {
+		// As the reference server does: a long-poll whose client went away
+		// closes the session, rather than losing the messages it would
+		// have been answered with.
+		sock.mu.Unlock()
+		sock.closeNow(ReasonTransportError, errPollGone)
+		return pollResult{body: appendPollRecord(nil, msgClose), code: -1}
+	}
 	var msgs []*Message
 	switch {
 	case sock.state == stateClosed:
 		msgs = []*Message{msgClose}
 	case sock.transport != TransportPolling:
-		// Upgraded while waiting: the queue now belongs to the websocket.
+		// Upgraded while waiting: the queue now belongs to the websocket,
+		// and so does any wake-up token this request consumed.
 		msgs = []*Message{msgNoop}
 		defer sock.signal()
 	case len(sock.queue) == 0:
 		msgs = []*Message{msgNoop}
 	default:
 		msgs = sock.takeQueue(make([]*Message, 0, len(sock.queue)))
+		if n := len(msgs); n > 1 && msgs[n-1] == msgClose {
+			// As the reference server does, the close packet of a
+			// graceful close travels alone, in the next poll: a client
+			// that defers handling messages (socket.io-client 4.7+ does)
+			// would otherwise close before it sees the last ones (a
+			// Socket.IO DISCONNECT would read as "transport close").
+			msgs = msgs[:n-1]
+			sock.queue = append(sock.queue, msgClose)
+		}
 	}
 	finished := sock.state == stateClosing && len(sock.queue) == 0 && msgs[len(msgs)-1] == msgClose
 	sock.mu.Unlock()
@@ -168,7 +193,10 @@ func (sock *Socket) servePollGet(ctx context.Context) pollResult {
 	return pollResult{body: body, code: -1}
 }
 
-var errOverlap = errorString("engineio: overlapping request on a polling session")
+var (
+	errOverlap  = errorString("engineio: overlapping request on a polling session")
+	errPollGone = errorString("engineio: poll connection closed prematurely")
+)
 
 // servePollPost processes the packets of a POST body in order.
 func (sock *Socket) servePollPost(body []byte) pollResult {

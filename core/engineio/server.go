@@ -109,13 +109,9 @@ func (s *Server) newID(r *Request) (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b[:]), nil
 }
 
-// open registers a new session and runs the OnConnection callback. It
-// returns nil when the server is shutting down.
-func (s *Server) open(r *Request, transport string, ws Conn) (*Socket, error) {
-	id, err := s.newID(r)
-	if err != nil {
-		return nil, err
-	}
+// open registers a new session with the given id and runs the OnConnection
+// callback. It fails when the server is shutting down.
+func (s *Server) open(id string, r *Request, transport string, ws Conn) (*Socket, error) {
 	sock := newSocket(s, id, r, transport)
 	sock.ws = ws
 	sock.queue = append(sock.queue, s.openMessage(id, transport))
@@ -162,6 +158,17 @@ type handshake struct {
 	PingInterval int64    `json:"pingInterval"`
 	PingTimeout  int64    `json:"pingTimeout"`
 	MaxPayload   int64    `json:"maxPayload"`
+}
+
+// sessionCookie returns the Set-Cookie value for a new session, or "".
+func (s *Server) sessionCookie(id string) string {
+	c := s.opts.Cookie
+	if c == nil {
+		return ""
+	}
+	ck := http.Cookie{Name: c.Name, Value: id, Path: c.Path, Domain: c.Domain,
+		MaxAge: c.MaxAge, Secure: c.Secure, HttpOnly: !c.AllowScripts, SameSite: c.SameSite}
+	return ck.String()
 }
 
 func (s *Server) openMessage(id, transport string) *Message {

@@ -56,31 +56,39 @@ type Socket struct {
 	req *Request
 	log *slog.Logger
 
-	// Set by the OnConnection callback before any message is read.
-	onMessage func(data []byte, binary bool)
-	onClose   func(reason CloseReason, err error)
-
 	// wake carries one token when the queue gained messages or the state
-	// changed. At most one goroutine waits on it (the pending long-poll or
-	// the websocket writer), and each re-checks the state after waking, so
-	// no wake-up is lost.
+	// changed. The pending long-poll and the websocket writer wait on it
+	// (both only while an upgrade hands the queue over); each re-checks the
+	// state after waking, and a long-poll that finds the session upgraded
+	// passes the token on, so no wake-up is lost.
 	wake chan struct{}
 	// done is closed when the session has closed.
 	done chan struct{}
+	// upgraded is closed when the session switches to a websocket; it
+	// releases a long-poll still pending then.
+	upgraded chan struct{}
 
 	mu sync.Mutex // guards the fields below
+	// onMessage and onClose are set by the OnConnection callback, usually
+	// before any message is read.
+	onMessage func(data []byte, binary bool)
+	onClose   func(reason CloseReason, err error)
 	// queue holds the messages not yet handed to a transport.
 	queue        []*Message
 	transport    string
 	ws           Conn // the active websocket, once upgraded or websocket-only
+	probeConn    Conn // the websocket of an upgrade probe in progress
 	state        sessionState
 	closeReason  CloseReason // the reason a graceful close will report
-	polling      bool        // a GET is being served
+	polling      bool        // a GET is waiting for messages
 	posting      bool        // a POST is being served
 	upgrading    bool        // a websocket probe is in progress
+	writing      bool        // the websocket writer is writing a batch
+	dropping     bool        // messages were dropped since the queue last drained
 	awaitingPong bool
 	timer        *time.Timer // heartbeat
 	timerAt      time.Time   // when the heartbeat timer is due
+	graceTimer   *time.Timer // bounds a graceful close
 }
 
 func newSocket(srv *Server, id string, req *Request, transport string) *Socket {
@@ -91,6 +99,7 @@ func newSocket(srv *Server, id string, req *Request, transport string) *Socket {
 		log:       srv.log.With("sid", id),
 		wake:      make(chan struct{}, 1),
 		done:      make(chan struct{}),
+		upgraded:  make(chan struct{}),
 		transport: transport,
 	}
 }
@@ -114,12 +123,22 @@ func (s *Socket) Done() <-chan struct{} { return s.done }
 // OnMessage sets the function called for every message the client sends,
 // in arrival order, on the session's reader goroutine. data belongs to the
 // callee. Set it in the Server's OnConnection callback.
-func (s *Socket) OnMessage(fn func(data []byte, binary bool)) { s.onMessage = fn }
+func (s *Socket) OnMessage(fn func(data []byte, binary bool)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onMessage = fn
+}
 
 // OnClose sets the function called once when the session closes, with the
 // reason and, for transport failures, the underlying error. Set it in the
-// Server's OnConnection callback.
-func (s *Socket) OnClose(fn func(reason CloseReason, err error)) { s.onClose = fn }
+// Server's OnConnection callback. It runs on the goroutine that noticed the
+// close, except when Send closed a slow client: it then runs on a new
+// goroutine, so Send never calls back into user code.
+func (s *Socket) OnClose(fn func(reason CloseReason, err error)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onClose = fn
+}
 
 // SendText sends a text message.
 func (s *Socket) SendText(text string) error { return s.Send(TextMessage([]byte(text))) }
@@ -136,13 +155,21 @@ func (s *Socket) Send(msgs ...*Message) error {
 		return ErrClosed
 	}
 	if max := s.srv.opts.MaxQueuedMessages; len(s.queue)+len(msgs) > max {
-		s.mu.Unlock()
 		if s.srv.opts.QueueFull == QueueFullDrop {
-			s.log.Warn("engineio: outbound queue full, message dropped", "queued", max)
+			// One log line per streak of drops, not one per message.
+			first := !s.dropping
+			s.dropping = true
+			s.mu.Unlock()
+			if first {
+				s.log.Warn("engineio: outbound queue full, dropping messages until it drains", "queued", max)
+			}
 			return ErrQueueFull
 		}
+		s.mu.Unlock()
 		s.log.Warn("engineio: outbound queue full, closing slow client", "queued", max)
-		s.closeNow(ReasonTransportError, ErrQueueFull)
+		// Send may be called with the caller's locks held (a broadcast):
+		// the OnClose callback must not run on this goroutine.
+		s.close(ReasonTransportError, ErrQueueFull, true)
 		return ErrQueueFull
 	}
 	s.queue = append(s.queue, msgs...)
@@ -153,11 +180,17 @@ func (s *Socket) Send(msgs ...*Message) error {
 
 // Writable reports whether a message sent now would be written without
 // waiting: the session is open, its queue is empty and a transport is ready
-// to write (a pending long-poll or a websocket).
+// to write (a pending long-poll, or a websocket whose writer is idle).
 func (s *Socket) Writable() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.state == stateOpen && len(s.queue) == 0 && (s.ws != nil || s.polling)
+	if s.state != stateOpen || len(s.queue) > 0 {
+		return false
+	}
+	if s.transport == TransportWebSocket {
+		return s.ws != nil && !s.writing
+	}
+	return s.polling
 }
 
 // Close closes the session: the messages already queued are delivered,
@@ -173,17 +206,20 @@ func (s *Socket) closeGracefully(reason CloseReason) {
 	}
 	s.state = stateClosing
 	s.closeReason = reason
+	// The close packet is the last one queued: nothing is queued after
+	// it (see enqueueControl and heartbeat).
 	s.queue = append(s.queue, msgClose)
+	// A client that never collects the close packet is dropped anyway.
+	s.graceTimer = time.AfterFunc(s.srv.opts.PingTimeout, func() { s.closeNow(reason, nil) })
 	s.mu.Unlock()
 	s.signal()
-	// A client that never collects the close packet is dropped anyway.
-	time.AfterFunc(s.srv.opts.PingTimeout, func() { s.closeNow(reason, nil) })
 }
 
 // enqueueControl queues a protocol message, bypassing the queue bound.
+// Nothing is queued once a graceful close has queued the close packet.
 func (s *Socket) enqueueControl(m *Message) {
 	s.mu.Lock()
-	if s.state == stateClosed {
+	if s.state != stateOpen {
 		s.mu.Unlock()
 		return
 	}
@@ -205,36 +241,65 @@ func (s *Socket) takeQueue(dst []*Message) []*Message {
 	dst = append(dst, s.queue...)
 	clear(s.queue)
 	s.queue = s.queue[:0]
+	s.dropping = false
 	return dst
 }
 
 // closeNow closes the session at once, discarding the queue. Only the first
-// call has an effect.
-func (s *Socket) closeNow(reason CloseReason, err error) {
+// call has an effect. During a graceful close, the reason is the one the
+// graceful close gave: the transport ending then is its consequence.
+func (s *Socket) closeNow(reason CloseReason, err error) { s.close(reason, err, false) }
+
+// close implements closeNow; with async, the OnClose callback runs on a new
+// goroutine.
+func (s *Socket) close(reason CloseReason, err error, async bool) {
 	s.mu.Lock()
 	if s.state == stateClosed {
 		s.mu.Unlock()
 		return
+	}
+	if s.state == stateClosing {
+		if err != nil {
+			s.log.Debug("engineio: transport ended during a graceful close", "err", err)
+		}
+		reason, err = s.closeReason, nil
 	}
 	s.state = stateClosed
 	s.queue = nil
 	if s.timer != nil {
 		s.timer.Stop()
 	}
-	ws := s.ws
+	if s.graceTimer != nil {
+		s.graceTimer.Stop()
+	}
+	ws, probe, onClose := s.ws, s.probeConn, s.onClose
 	s.mu.Unlock()
 	close(s.done)
 	if ws != nil {
+		// Wake the reader too: fasthttp's hijacked connections ignore
+		// Close until the handler returns, which the reader prevents.
+		_ = ws.SetReadDeadline(time.Now())
 		_ = ws.Close()
 	}
-	s.srv.remove(s)
-	if err != nil {
-		s.log.Info("engineio: session closed", "reason", string(reason), "err", err)
-	} else {
-		s.log.Debug("engineio: session closed", "reason", string(reason))
+	if probe != nil {
+		_ = probe.SetReadDeadline(time.Now())
+		_ = probe.Close()
 	}
-	if fn := s.onClose; fn != nil {
-		s.callback("OnClose", func() { fn(reason, err) })
+	s.srv.remove(s)
+	switch {
+	case err == nil:
+		s.log.Debug("engineio: session closed", "reason", string(reason))
+	case reason == ReasonTransportClose:
+		s.log.Debug("engineio: session closed", "reason", string(reason), "err", err)
+	default:
+		s.log.Info("engineio: session closed", "reason", string(reason), "err", err)
+	}
+	if onClose != nil {
+		if async {
+			go s.callback("OnClose", func() { onClose(reason, err) })
+		} else {
+			s.callback("OnClose", func() { onClose(reason, err) })
+		}
 	}
 }
 
@@ -262,6 +327,9 @@ func (s *Socket) callback(name string, fn func()) {
 func (s *Socket) startHeartbeat() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.state == stateClosed {
+		return
+	}
 	s.timerAt = time.Now().Add(s.srv.opts.PingInterval)
 	s.timer = time.AfterFunc(s.srv.opts.PingInterval, s.heartbeat)
 }
@@ -270,8 +338,9 @@ func (s *Socket) startHeartbeat() {
 // the session when the previous ping went unanswered.
 func (s *Socket) heartbeat() {
 	s.mu.Lock()
-	if s.state == stateClosed || time.Now().Before(s.timerAt) {
-		// Closed, or rescheduled by a pong while this run was starting.
+	if s.state != stateOpen || time.Now().Before(s.timerAt) {
+		// Closed or closing (a graceful close has its own deadline), or
+		// rescheduled by a pong while this run was starting.
 		s.mu.Unlock()
 		return
 	}
@@ -296,7 +365,7 @@ func (s *Socket) resetTimer(d time.Duration) {
 func (s *Socket) onPong() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.awaitingPong && s.state != stateClosed {
+	if s.awaitingPong && s.state == stateOpen {
 		s.awaitingPong = false
 		s.resetTimer(s.srv.opts.PingInterval)
 	}
@@ -314,7 +383,10 @@ func (s *Socket) handlePacket(p packet) error {
 	}
 	switch p.typ {
 	case packetMessage:
-		if fn := s.onMessage; fn != nil {
+		s.mu.Lock()
+		fn := s.onMessage
+		s.mu.Unlock()
+		if fn != nil {
 			s.callback("OnMessage", func() { fn(p.data, p.binary) })
 		}
 	case packetPong:

@@ -183,6 +183,11 @@ func (sock *Socket) readLoop(conn Conn) error {
 	// reason "ping timeout".
 	idle := 2 * (sock.srv.opts.PingInterval + sock.srv.opts.PingTimeout)
 	for {
+		select {
+		case <-sock.done:
+			return nil // closed by a callback on this goroutine
+		default:
+		}
 		_ = conn.SetReadDeadline(time.Now().Add(idle))
 		typ, data, err := conn.ReadMessage()
 		if err != nil {
@@ -251,36 +256,39 @@ func (sock *Socket) writeLoop(conn Conn, done chan<- struct{}) {
 		case <-sock.done:
 			return
 		}
+		// Write batches until the queue is empty: one lock per batch, and
+		// no wait between batches while messages keep coming.
 		sock.mu.Lock()
-		batch = sock.takeQueue(batch[:0])
-		closing := sock.state == stateClosing && len(batch) > 0 && batch[len(batch)-1] == msgClose
-		sock.writing = len(batch) > 0
-		sock.mu.Unlock()
-		if len(batch) == 0 {
-			continue
-		}
-		_ = conn.SetWriteDeadline(time.Now().Add(writeTimeout))
-		for i, m := range batch {
-			typ := wsText
-			if m.binary {
-				typ = wsBinary
+		for {
+			batch = sock.takeQueue(batch[:0])
+			sock.writing = len(batch) > 0
+			if len(batch) == 0 {
+				break
 			}
-			if cs != nil {
-				cs.EnableWriteCompression(!m.uncompressed)
+			closing := sock.state == stateClosing && batch[len(batch)-1] == msgClose
+			sock.mu.Unlock()
+			_ = conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+			for i, m := range batch {
+				typ := wsText
+				if m.binary {
+					typ = wsBinary
+				}
+				if cs != nil {
+					cs.EnableWriteCompression(!m.uncompressed)
+				}
+				if err := conn.WriteMessage(typ, m.frame); err != nil {
+					sock.closeNow(ReasonTransportError, err)
+					return
+				}
+				batch[i] = nil
 			}
-			if err := conn.WriteMessage(typ, m.frame); err != nil {
-				sock.closeNow(ReasonTransportError, err)
+			if closing {
+				_ = conn.WriteMessage(wsClose, []byte{0x03, 0xe8}) // 1000 normal closure
+				sock.finishClosing()
 				return
 			}
-			batch[i] = nil
+			sock.mu.Lock()
 		}
-		sock.mu.Lock()
-		sock.writing = false
 		sock.mu.Unlock()
-		if closing {
-			_ = conn.WriteMessage(wsClose, []byte{0x03, 0xe8}) // 1000 normal closure
-			sock.finishClosing()
-			return
-		}
 	}
 }
