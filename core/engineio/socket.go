@@ -83,8 +83,11 @@ type Socket struct {
 	polling      bool        // a GET is waiting for messages
 	posting      bool        // a POST is being served
 	upgrading    bool        // a websocket probe is in progress
-	writing      bool        // the websocket writer is writing a batch
-	dropping     bool        // messages were dropped since the queue last drained
+	writerAlive  bool        // a websocket writer goroutine runs (writeLoop)
+	writing      bool        // it is writing a batch
+	batch        []*Message  // the writer's buffer, kept between runs
+	writers      sync.WaitGroup
+	dropping     bool // messages were dropped since the queue last drained
 	awaitingPong bool
 	timer        *time.Timer // heartbeat
 	timerAt      time.Time   // when the heartbeat timer is due
@@ -173,8 +176,13 @@ func (s *Socket) Send(msgs ...*Message) error {
 		return ErrQueueFull
 	}
 	s.queue = append(s.queue, msgs...)
+	start := s.startWriterLocked()
 	s.mu.Unlock()
-	s.signal()
+	if start {
+		go s.writeLoop()
+	} else {
+		s.wake1() // a pending long-poll, or a lingering writer
+	}
 	return nil
 }
 
@@ -229,10 +237,32 @@ func (s *Socket) enqueueControl(m *Message) {
 }
 
 func (s *Socket) signal() {
+	s.wake1()
+	s.mu.Lock()
+	start := s.startWriterLocked()
+	s.mu.Unlock()
+	if start {
+		go s.writeLoop()
+	}
+}
+
+// wake1 wakes a pending long-poll, if any.
+func (s *Socket) wake1() {
 	select {
 	case s.wake <- struct{}{}:
 	default:
 	}
+}
+
+// startWriterLocked reports whether a websocket writer must be started for
+// the queued messages, and marks it running. s.mu must be held.
+func (s *Socket) startWriterLocked() bool {
+	if s.ws == nil || s.writerAlive || s.state == stateClosed || len(s.queue) == 0 {
+		return false
+	}
+	s.writerAlive, s.writing = true, true
+	s.writers.Add(1)
+	return true
 }
 
 // takeQueue appends the queued messages to dst and empties the queue,
@@ -279,6 +309,7 @@ func (s *Socket) close(reason CloseReason, err error, async bool) {
 		// Wake the reader too: fasthttp's hijacked connections ignore
 		// Close until the handler returns, which the reader prevents.
 		_ = ws.SetReadDeadline(time.Now())
+		_ = ws.SetWriteDeadline(time.Now())
 		_ = ws.Close()
 	}
 	if probe != nil {

@@ -168,12 +168,10 @@ func (sock *Socket) probe(conn Conn) bool {
 // serveWebSocket runs the session's writer on a new goroutine and its
 // reader on this one, until the connection or the session closes.
 func (sock *Socket) serveWebSocket(conn Conn) {
-	writerDone := make(chan struct{})
-	go sock.writeLoop(conn, writerDone)
-	sock.signal() // the writer starts with whatever is queued
+	sock.signal() // a writer starts for whatever is queued
 	err := sock.readLoop(conn)
 	sock.closeNow(readErrorReason(err), err)
-	<-writerDone
+	sock.writers.Wait()
 	_ = conn.Close()
 }
 
@@ -241,54 +239,81 @@ func readErrorReason(err error) CloseReason {
 	return ReasonTransportClose
 }
 
-// writeLoop writes queued messages to conn until the session closes.
-func (sock *Socket) writeLoop(conn Conn, done chan<- struct{}) {
-	defer close(done)
+// writerLinger is how long an idle websocket writer waits for more
+// messages before it exits: long enough to stay up under a steady flow
+// (broadcasts), short enough that idle connections keep no goroutine.
+const writerLinger = time.Second
+
+// writeLoop writes the queued messages to the session's websocket. When the
+// queue stays empty for writerLinger it exits: an idle connection keeps no
+// writer goroutine. Send and signal start it (startWriterLocked), so at most
+// one runs at a time.
+func (sock *Socket) writeLoop() {
+	defer sock.writers.Done()
 	writeTimeout := sock.srv.opts.PingInterval + sock.srv.opts.PingTimeout
-	var batch []*Message
+	var linger *time.Timer
+	sock.mu.Lock()
+	conn, batch := sock.ws, sock.batch
 	var cs compressionSetter
 	if sock.srv.opts.PerMessageDeflate {
 		cs, _ = conn.(compressionSetter)
 	}
 	for {
-		select {
-		case <-sock.wake:
-		case <-sock.done:
+		// Write batches until the queue is empty: one lock per batch.
+		batch = sock.takeQueue(batch[:0])
+		if sock.state == stateClosed {
+			sock.writerAlive, sock.writing = false, false
+			sock.mu.Unlock()
 			return
 		}
-		// Write batches until the queue is empty: one lock per batch, and
-		// no wait between batches while messages keep coming.
-		sock.mu.Lock()
-		for {
-			batch = sock.takeQueue(batch[:0])
-			sock.writing = len(batch) > 0
-			if len(batch) == 0 {
-				break
-			}
-			closing := sock.state == stateClosing && batch[len(batch)-1] == msgClose
+		if len(batch) == 0 {
+			sock.writing = false
 			sock.mu.Unlock()
-			_ = conn.SetWriteDeadline(time.Now().Add(writeTimeout))
-			for i, m := range batch {
-				typ := wsText
-				if m.binary {
-					typ = wsBinary
-				}
-				if cs != nil {
-					cs.EnableWriteCompression(!m.uncompressed)
-				}
-				if err := conn.WriteMessage(typ, m.frame); err != nil {
-					sock.closeNow(ReasonTransportError, err)
-					return
-				}
-				batch[i] = nil
+			if linger == nil {
+				linger = time.NewTimer(writerLinger)
+				defer linger.Stop()
+			} else {
+				linger.Reset(writerLinger)
 			}
-			if closing {
-				_ = conn.WriteMessage(wsClose, []byte{0x03, 0xe8}) // 1000 normal closure
-				sock.finishClosing()
-				return
+			select {
+			case <-sock.wake:
+				sock.mu.Lock()
+				continue
+			case <-sock.done:
+			case <-linger.C:
 			}
 			sock.mu.Lock()
+			if len(sock.queue) > 0 && sock.state != stateClosed {
+				continue
+			}
+			sock.writerAlive = false
+			sock.batch = batch[:0]
+			sock.mu.Unlock()
+			return
 		}
+		sock.writing = true
+		closing := sock.state == stateClosing && batch[len(batch)-1] == msgClose
 		sock.mu.Unlock()
+		_ = conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+		for i, m := range batch {
+			typ := wsText
+			if m.binary {
+				typ = wsBinary
+			}
+			if cs != nil {
+				cs.EnableWriteCompression(!m.uncompressed)
+			}
+			if err := conn.WriteMessage(typ, m.frame); err != nil {
+				sock.closeNow(ReasonTransportError, err)
+				return
+			}
+			batch[i] = nil
+		}
+		if closing {
+			_ = conn.WriteMessage(wsClose, []byte{0x03, 0xe8}) // 1000 normal closure
+			sock.finishClosing()
+			return
+		}
+		sock.mu.Lock()
 	}
 }
