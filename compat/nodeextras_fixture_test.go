@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"slices"
 	"sort"
@@ -21,7 +20,6 @@ import (
 	"github.com/socketio-go/sio/core"
 	"github.com/socketio-go/sio/core/engineio"
 	"github.com/socketio-go/sio/core/parser"
-	"github.com/socketio-go/sio/stdsio"
 )
 
 // The fixture of the Node extras suite (nodeextras_test.go,
@@ -89,7 +87,8 @@ func nxServerSpecs() []nxServerSpec {
 // nxFixture is the running fixture.
 type nxFixture struct {
 	t       *testing.T
-	hosts   []*httptest.Server
+	baseURL string                            // the first host's URL
+	hosts   []func(ctx context.Context) error // the hosts' graceful shutdowns
 	servers map[string]*core.Server
 	paths   map[string]string
 	urls    map[string]string
@@ -144,11 +143,14 @@ type nxLifeInfo struct {
 	DataAtDisconnecting  any      `json:"dataAtDisconnecting"`
 }
 
-func newNXFixture(t *testing.T) *nxFixture { return newNXFixtureWith(t, nxServerSpecs(), false) }
+func newNXFixture(t *testing.T, h adapterHost) *nxFixture {
+	return newNXFixtureWith(t, h, nxServerSpecs(), false)
+}
 
-// newNXFixtureWith starts the servers of specs: on one test HTTP server, or
-// with ownHosts each on its own (the control endpoints are on every one).
-func newNXFixtureWith(t *testing.T, specs []nxServerSpec, ownHosts bool) *nxFixture {
+// newNXFixtureWith starts the servers of specs in host h (one of
+// adapterHosts): all in one host, or with ownHosts each in its own (the
+// control endpoints are on every one).
+func newNXFixtureWith(t *testing.T, h adapterHost, specs []nxServerSpec, ownHosts bool) *nxFixture {
 	logWriter := &testLogWriter{t: t}
 	t.Cleanup(logWriter.stop) // after the shutdown below
 	text := slog.NewTextHandler(logWriter, &slog.HandlerOptions{Level: slog.LevelInfo})
@@ -168,7 +170,7 @@ func newNXFixtureWith(t *testing.T, specs []nxServerSpec, ownHosts bool) *nxFixt
 		sse:     make(map[string][]any),
 	}
 	control := f.control()
-	var shared http.Handler = control
+	var all []*core.Server
 	for _, spec := range specs {
 		stats := &nxLogStats{dropped: make(map[string]int)}
 		f.stats[spec.name] = stats
@@ -179,30 +181,30 @@ func newNXFixtureWith(t *testing.T, specs []nxServerSpec, ownHosts bool) *nxFixt
 		f.install(spec.name, srv)
 		f.servers[spec.name] = srv
 		f.paths[spec.name] = srv.Options().Path
-		if !ownHosts {
-			shared = stdsio.Middleware(srv)(shared)
-		}
+		all = append(all, srv)
 	}
 	// The hosts start once the fixture is complete: their handlers read it
 	// without locks.
+	start := func(servers []*core.Server) string {
+		cfg := hostConfig{fallback: control}
+		for _, srv := range servers {
+			cfg.sioPaths = append(cfg.sioPaths, srv.Options().Path)
+		}
+		app := h.start(t, servers, cfg)
+		f.hosts = append(f.hosts, app.shutdown)
+		if f.baseURL == "" {
+			f.baseURL = app.URL
+		}
+		return app.URL
+	}
 	if ownHosts {
-		handlers := make([]http.Handler, len(specs))
 		for i, spec := range specs {
-			handlers[i] = stdsio.Middleware(f.servers[spec.name])(control)
-		}
-		for i, spec := range specs {
-			ts := httptest.NewUnstartedServer(handlers[i])
-			f.hosts = append(f.hosts, ts)
-			f.urls[spec.name] = "http://" + ts.Listener.Addr().String()
-		}
-		for _, ts := range f.hosts {
-			ts.Start()
+			f.urls[spec.name] = start(all[i : i+1])
 		}
 	} else {
-		ts := httptest.NewServer(shared)
-		f.hosts = append(f.hosts, ts)
+		url := start(all)
 		for _, spec := range specs {
-			f.urls[spec.name] = ts.URL
+			f.urls[spec.name] = url
 		}
 	}
 	t.Cleanup(f.stop)
@@ -213,7 +215,7 @@ func newNXFixtureWith(t *testing.T, specs []nxServerSpec, ownHosts bool) *nxFixt
 // endpoints), NX_URL_<NAME> and NX_PATH_<NAME> for each server,
 // NX_SHORT_RECOVERY_MS.
 func (f *nxFixture) env() []string {
-	env := []string{"NX_URL=" + f.hosts[0].URL, "NX_SHORT_RECOVERY_MS=" + strconv.Itoa(int(nxShortRecovery.Milliseconds()))}
+	env := []string{"NX_URL=" + f.baseURL, "NX_SHORT_RECOVERY_MS=" + strconv.Itoa(int(nxShortRecovery.Milliseconds()))}
 	for name, path := range f.paths {
 		env = append(env, "NX_PATH_"+strings.ToUpper(name)+"="+path, "NX_URL_"+strings.ToUpper(name)+"="+f.urls[name])
 	}
@@ -231,8 +233,10 @@ func (f *nxFixture) stop() {
 				f.t.Errorf("server %s: shutdown: %v", name, err)
 			}
 		}
-		for _, ts := range f.hosts {
-			ts.Close()
+		for _, shutdown := range f.hosts {
+			if err := shutdown(ctx); err != nil {
+				f.t.Errorf("host shutdown: %v", err)
+			}
 		}
 	})
 }

@@ -35,13 +35,23 @@ func TestNodeExtras(t *testing.T) {
 			return !slices.Contains(strings.Split(only, ","), strings.TrimSuffix(filepath.Base(f), ".test.mjs"))
 		})
 	}
-	f := newNXFixture(t)
-	runNodeTests(t, node, f.env(), files...)
-	// Every socket the node tests connected has left, with a known reason;
-	// no handler panicked (decode errors and refusals are not panics).
-	f.checkAllDisconnected(nxPingInterval + nxPingTimeout + 5*time.Second)
-	f.checkNoPanics()
-	f.stop()
+	// The same suite against every adapter: net/http, Gin, Echo, Fiber.
+	// SIO_ADAPTERS=std,fiber runs only those.
+	for _, h := range adapterHosts() {
+		if only := os.Getenv("SIO_ADAPTERS"); only != "" && !slices.Contains(strings.Split(only, ","), h.name) {
+			continue
+		}
+		t.Run(h.name, func(t *testing.T) {
+			f := newNXFixture(t, h)
+			runNodeTests(t, node, f.env(), files...)
+			// Every socket the node tests connected has left, with a
+			// known reason; no handler panicked (decode errors and
+			// refusals are not panics).
+			f.checkAllDisconnected(nxPingInterval + nxPingTimeout + 5*time.Second)
+			f.checkNoPanics()
+			f.stop()
+		})
+	}
 }
 
 // TestNodeExtrasCluster runs the cluster suite (compat/nodeextras/cluster/):
@@ -65,7 +75,7 @@ func TestNodeExtrasCluster(t *testing.T) {
 			ClientManager: queue.NewManager(bus, queue.Options{RequestTimeout: 5 * time.Second}),
 		}
 	}
-	f := newNXFixtureWith(t, []nxServerSpec{{"a", opts()}, {"b", opts()}}, true)
+	f := newNXFixtureWith(t, adapterHosts()[0], []nxServerSpec{{"a", opts()}, {"b", opts()}}, true)
 	f.waitServerCount(2, 10*time.Second, "/", "/x")
 	runNodeTests(t, node, f.env(), files...)
 	f.checkAllDisconnected(nxPingInterval + nxPingTimeout + 5*time.Second)

@@ -51,9 +51,10 @@ type Socket struct {
 	left      bool
 	session   map[string]any
 	acks      map[uint64]AckFunc
-	pending   []func() // handler queue
-	running   bool     // a goroutine is draining pending
-	data      any      // SetData
+	pending   []func()      // handler queue
+	running   bool          // a goroutine is draining pending
+	kick      chan struct{} // wakes an idle drainer
+	data      any           // SetData
 
 	middlewares []func(*Socket, string, Args) error
 	anyIn       []*anyListener[AnyFunc]
@@ -565,24 +566,59 @@ func (s *Socket) enqueueAlways(job func()) {
 	s.pushLocked(job)
 }
 
-// pushLocked appends job and starts a drainer if none runs; it unlocks
-// s.mu.
+// pushLocked appends job and starts a drainer if none runs, or wakes the
+// idle one; it unlocks s.mu.
 func (s *Socket) pushLocked(job func()) {
 	s.pending = append(s.pending, job)
 	start := !s.running
 	s.running = true
+	kick := s.kick
 	s.mu.Unlock()
 	if start {
 		s.goHandler(s.drain)
+	} else if kick != nil {
+		select {
+		case kick <- struct{}{}:
+		default:
+		}
 	}
 }
 
-// drain runs queued jobs in order until the queue is empty. No goroutine
-// is kept while a socket is idle.
+// drainerLinger is how long an idle drainer waits for the next event before
+// it exits: a busy socket keeps its handler goroutine (no goroutine start
+// and stack growth per event), an idle one keeps none.
+const drainerLinger = time.Second
+
+// drain runs queued jobs in order. When the queue stays empty for
+// drainerLinger, or the socket has left and nothing is queued, it exits.
 func (s *Socket) drain() {
+	var linger *time.Timer
 	for {
 		s.mu.Lock()
 		if len(s.pending) == 0 {
+			if s.kick == nil {
+				s.kick = make(chan struct{}, 1)
+			}
+			kick := s.kick
+			s.pending = s.pending[:0]
+			s.mu.Unlock()
+			if linger == nil {
+				linger = time.NewTimer(drainerLinger)
+				defer linger.Stop()
+			} else {
+				linger.Reset(drainerLinger)
+			}
+			select {
+			case <-kick:
+				continue
+			case <-s.ctx.Done():
+			case <-linger.C:
+			}
+			s.mu.Lock()
+			if len(s.pending) > 0 {
+				s.mu.Unlock()
+				continue
+			}
 			s.running = false
 			s.pending = nil
 			s.mu.Unlock()

@@ -1,27 +1,3 @@
-// Package fibersio mounts a Socket.IO (or Engine.IO) server in a Fiber v2
-// application as native fasthttp middleware (no net/http adaptor):
-//
-//	app := fiber.New()
-//	app.Use(fibersio.New(srv, fibersio.Config{}))
-//	app.Get("/", home) // the host router keeps serving everything else
-//
-// Long-polls block inside the handler until the session has data (fasthttp
-// cannot report a client that went away, so every poll is bounded by the
-// ping interval and a vanished client is closed by the heartbeat).
-// WebSockets are upgraded with fasthttp/websocket and served on the
-// hijacked connection. Fiber pools its Ctx and lends its byte slices, so
-// everything the core keeps (path, query, headers, body, locals) is copied
-// before the handler returns; nothing depends on fiber.Config.Immutable.
-//
-// Values stored with c.Locals under string keys by earlier middleware reach
-// connect and event handlers through core.HostValue(s.Context(), key).
-//
-// Prefork: each child process has its own sessions, and the kernel spreads
-// the requests of one polling session across processes, so polling fails
-// with "Session ID unknown" unless clients use only the websocket
-// transport; broadcasts also stay inside one process unless a broker
-// ClientManager is configured. The middleware logs a warning when Prefork
-// is on.
 package fibersio
 
 import (

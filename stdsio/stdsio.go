@@ -94,7 +94,13 @@ func (a *adapter) serveWebSocket(w http.ResponseWriter, r *http.Request, req *en
 	if err != nil {
 		return // the upgrader has answered the client
 	}
-	ticket.Serve(conn)
+	// The connection is hijacked (HTTP/1.1 only), so nothing ties it to
+	// this handler any more: serving it on a fresh goroutine lets net/http
+	// release the request, its response writer and their buffers now, which
+	// is most of an idle websocket's memory. (fibersio, on fasthttp, must
+	// block instead: fasthttp recycles the connection's buffers when the
+	// handler returns.)
+	go ticket.Serve(conn)
 }
 
 // request copies what the core keeps from r.

@@ -202,9 +202,14 @@ func (s *Socket) Writable() bool {
 }
 
 // Close closes the session: the messages already queued are delivered,
-// then a close packet, then the transport is closed. The OnClose callback
-// receives ReasonForcedClose.
+// then a close packet, then the transport is closed; a client that has not
+// collected them within two seconds (or PingTimeout, when shorter) is
+// dropped. The OnClose callback receives ReasonForcedClose.
 func (s *Socket) Close() { s.closeGracefully(ReasonForcedClose) }
+
+// closeGrace bounds how long a graceful close waits for the client to
+// collect the close packet.
+const closeGrace = 2 * time.Second
 
 func (s *Socket) closeGracefully(reason CloseReason) {
 	s.mu.Lock()
@@ -217,8 +222,10 @@ func (s *Socket) closeGracefully(reason CloseReason) {
 	// The close packet is the last one queued: nothing is queued after
 	// it (see enqueueControl and heartbeat).
 	s.queue = append(s.queue, msgClose)
-	// A client that never collects the close packet is dropped anyway.
-	s.graceTimer = time.AfterFunc(s.srv.opts.PingTimeout, func() { s.closeNow(reason, nil) })
+	// A client that never collects the close packet (a long-polling
+	// client that has gone) is dropped anyway, soon: a live one collects
+	// it within a round trip.
+	s.graceTimer = time.AfterFunc(min(s.srv.opts.PingTimeout, closeGrace), func() { s.closeNow(reason, nil) })
 	s.mu.Unlock()
 	s.signal()
 }
