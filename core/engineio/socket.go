@@ -316,7 +316,6 @@ func (s *Socket) close(reason CloseReason, err error, async bool) {
 		// Wake the reader too: fasthttp's hijacked connections ignore
 		// Close until the handler returns, which the reader prevents.
 		_ = ws.SetReadDeadline(time.Now())
-		_ = ws.SetWriteDeadline(time.Now())
 		_ = ws.Close()
 	}
 	if probe != nil {
