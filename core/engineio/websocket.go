@@ -165,8 +165,9 @@ func (sock *Socket) probe(conn Conn) bool {
 	return true
 }
 
-// serveWebSocket runs the session's writer on a new goroutine and its
-// reader on this one, until the connection or the session closes.
+// serveWebSocket runs the session's reader on this goroutine until the
+// connection or the session closes; a writer goroutine runs while there is
+// something to write (writeLoop). It returns once the writer has stopped.
 func (sock *Socket) serveWebSocket(conn Conn) {
 	sock.signal() // a writer starts for whatever is queued
 	err := sock.readLoop(conn)
