@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -71,6 +73,18 @@ func adapterHosts() []adapterHost {
 		{"echo", startEchoHost},
 		{"fiber", startFiberHost},
 	}
+}
+
+// selectedHosts returns the adapter hosts to run a suite against: all of
+// them, or those SIO_ADAPTERS names (SIO_ADAPTERS=std,fiber).
+func selectedHosts() []adapterHost {
+	only := os.Getenv("SIO_ADAPTERS")
+	if only == "" {
+		return adapterHosts()
+	}
+	return slices.DeleteFunc(adapterHosts(), func(h adapterHost) bool {
+		return !slices.Contains(strings.Split(only, ","), h.name)
+	})
 }
 
 func (cfg hostConfig) isSIO(path string) bool {

@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -100,4 +102,20 @@ func (l *lineLogger) flush() {
 		l.t.Log(l.prefix + string(l.buf))
 		l.buf = nil
 	}
+}
+
+// nodeTestFiles returns the .test.mjs files of dir, or those of them that
+// the environment variable only names (only=acks,rooms).
+func nodeTestFiles(t *testing.T, dir, only string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.test.mjs"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no test files in compat/%s (%v)", dir, err)
+	}
+	if names := os.Getenv(only); names != "" {
+		files = slices.DeleteFunc(files, func(f string) bool {
+			return !slices.Contains(strings.Split(names, ","), strings.TrimSuffix(filepath.Base(f), ".test.mjs"))
+		})
+	}
+	return files
 }

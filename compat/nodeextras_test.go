@@ -1,10 +1,7 @@
 package compat
 
 import (
-	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -25,22 +22,9 @@ import (
 // Run it with: go test ./compat/ -run NodeExtras -v
 func TestNodeExtras(t *testing.T) {
 	node := requireNode(t)
-	files, err := filepath.Glob(filepath.Join("nodeextras", "*.test.mjs"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no test files in compat/nodeextras (%v)", err)
-	}
-	if only := os.Getenv("NX_FILES"); only != "" {
-		// NX_FILES=recovery,msgpack runs those files only.
-		files = slices.DeleteFunc(files, func(f string) bool {
-			return !slices.Contains(strings.Split(only, ","), strings.TrimSuffix(filepath.Base(f), ".test.mjs"))
-		})
-	}
+	files := nodeTestFiles(t, "nodeextras", "NX_FILES")
 	// The same suite against every adapter: net/http, Gin, Echo, Fiber.
-	// SIO_ADAPTERS=std,fiber runs only those.
-	for _, h := range adapterHosts() {
-		if only := os.Getenv("SIO_ADAPTERS"); only != "" && !slices.Contains(strings.Split(only, ","), h.name) {
-			continue
-		}
+	for _, h := range selectedHosts() {
 		t.Run(h.name, func(t *testing.T) {
 			f := newNXFixture(t, h)
 			runNodeTests(t, node, f.env(), files...)
@@ -63,10 +47,7 @@ func TestNodeExtras(t *testing.T) {
 // Run it with: go test ./compat/ -run NodeExtrasCluster -v
 func TestNodeExtrasCluster(t *testing.T) {
 	node := requireNode(t)
-	files, err := filepath.Glob(filepath.Join("nodeextras", "cluster", "*.test.mjs"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no test files in compat/nodeextras/cluster (%v)", err)
-	}
+	files := nodeTestFiles(t, filepath.Join("nodeextras", "cluster"), "NX_CLUSTER_FILES")
 	bus := queue.NewMemoryBus()
 	t.Cleanup(func() { _ = bus.Close() }) // after the servers' shutdown
 	opts := func() core.Options {

@@ -1,10 +1,6 @@
 package compat
 
 import (
-	"os"
-	"path/filepath"
-	"slices"
-	"strings"
 	"testing"
 	"time"
 )
@@ -19,21 +15,9 @@ import (
 // servers at debug level.)
 func TestSocketIOClient(t *testing.T) {
 	node := requireNode(t)
-	files, err := filepath.Glob(filepath.Join("socketio", "*.test.mjs"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no test files in compat/socketio (%v)", err)
-	}
-	if only := os.Getenv("SIO_FILES"); only != "" {
-		files = slices.DeleteFunc(files, func(f string) bool {
-			return !slices.Contains(strings.Split(only, ","), strings.TrimSuffix(filepath.Base(f), ".test.mjs"))
-		})
-	}
+	files := nodeTestFiles(t, "socketio", "SIO_FILES")
 	// The same suite against every adapter: net/http, Gin, Echo, Fiber.
-	// SIO_ADAPTERS=std,fiber runs only those.
-	for _, h := range adapterHosts() {
-		if only := os.Getenv("SIO_ADAPTERS"); only != "" && !slices.Contains(strings.Split(only, ","), h.name) {
-			continue
-		}
+	for _, h := range selectedHosts() {
 		t.Run(h.name, func(t *testing.T) {
 			f := newSIOFixture(t, h)
 			runNodeTests(t, node, f.env(), files...)
