@@ -294,6 +294,10 @@ func TestFiberPooledContext(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	stop := make(chan struct{})
+	// The noise has its own keep-alive connections, closed at the end:
+	// Fiber's shutdown waits for open connections.
+	noiseClient := &http.Client{Transport: &http.Transport{}}
+	defer noiseClient.CloseIdleConnections()
 	var noise sync.WaitGroup
 	for n := range 4 { // churn the context pool with other requests
 		noise.Add(1)
@@ -308,7 +312,7 @@ func TestFiberPooledContext(t *testing.T) {
 				req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/nope-%d-%d?cid=zzzzzzzzzz", app.URL, n, i),
 					strings.NewReader(strings.Repeat("z", 512)))
 				req.Header.Set("X-Client-Id", "zzzzzzzzzzzzzzzz")
-				if resp, err := http.DefaultClient.Do(req); err == nil {
+				if resp, err := noiseClient.Do(req); err == nil {
 					_, _ = io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()
 				}

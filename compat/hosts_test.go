@@ -314,6 +314,9 @@ func startHost(t testing.TB, h adapterHost, servers []*core.Server, cfg hostConf
 				t.Errorf("%s: sio shutdown: %v", h.name, err)
 			}
 		}
+		// The tests' idle keep-alive connections would hold Fiber's
+		// shutdown, which waits for open connections.
+		http.DefaultTransport.(*http.Transport).CloseIdleConnections()
 		if err := app.shutdown(ctx); err != nil {
 			t.Errorf("%s: host shutdown: %v", h.name, err)
 		}
