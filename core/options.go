@@ -68,6 +68,16 @@ type Options struct {
 	// parent (Of("*"), OfFunc, OfRegexp) when its last socket leaves.
 	CleanupEmptyChildNamespaces bool
 
+	// ServeClient is the folder of an npm install of socket.io-client
+	// (node_modules/socket.io-client, or its dist folder). When set, the
+	// server serves the browser client under Path, as the Node.js server's
+	// serveClient option does: socket.io.js, socket.io.min.js,
+	// socket.io.esm.min.js and socket.io.msgpack.min.js, each with its
+	// .map (with the default Path, /socket.io/socket.io.min.js), with an
+	// ETag and "Cache-Control: public, max-age=0". Empty: not served (a
+	// warning is logged when the folder holds no bundle).
+	ServeClient string
+
 	// ClientManager keeps room membership and carries broadcasts between
 	// servers. Nil: an in-memory manager (a single server).
 	ClientManager ClientManager

@@ -20,6 +20,8 @@ type Server struct {
 	codec parser.Codec
 	log   *slog.Logger
 
+	client StaticFiles // Options.ServeClient's rules; nil when off
+
 	mu             sync.RWMutex // guards nsps, parents, catchAll and onNewNamespace
 	nsps           map[string]*Namespace
 	parents        []*Namespace // from OfFunc and OfRegexp, in order
@@ -41,6 +43,7 @@ func NewServer(opts Options) *Server {
 		log:   opts.Logger,
 		nsps:  make(map[string]*Namespace),
 	}
+	s.client = clientFiles(opts.ServeClient, s.eng.Path(), opts.Logger)
 	s.eng.OnConnection(s.onEngineConnection)
 	s.Of("/")
 	return s

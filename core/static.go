@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -16,6 +17,9 @@ type StaticFile struct {
 	Filename string
 	// ContentType overrides the type derived from the file extension.
 	ContentType string
+	// CacheControl, when set, is sent as the Cache-Control header. Empty:
+	// none (browsers then revalidate with the ETag as they see fit).
+	CacheControl string
 }
 
 // StaticFiles maps URL paths to files and folders, with python-socketio's
@@ -32,7 +36,8 @@ type StaticFile struct {
 //     application/octet-stream.
 //
 // Paths that would leave a rule's folder ("..", absolute paths) are
-// refused.
+// refused. The adapters send every file with an ETag (StaticETag) and
+// answer 304 Not Modified to a request that names it in If-None-Match.
 type StaticFiles map[string]StaticFile
 
 // staticContentTypes is python-engineio's extension table.
@@ -133,4 +138,16 @@ func (sf StaticFiles) Open(urlPath string) (*os.File, StaticFile, error) {
 		return nil, f, fs.ErrNotExist
 	}
 	return file, f, nil
+}
+
+// StaticETag returns the entity tag the adapters send with a static file:
+// its modification time (Unix seconds) and size in hexadecimal, quoted, as
+// nginx writes it. It changes when the file is replaced.
+func StaticETag(fi fs.FileInfo) string {
+	b := make([]byte, 0, 24)
+	b = append(b, '"')
+	b = strconv.AppendInt(b, fi.ModTime().Unix(), 16)
+	b = append(b, '-')
+	b = strconv.AppendInt(b, fi.Size(), 16)
+	return string(append(b, '"'))
 }

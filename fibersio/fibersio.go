@@ -42,6 +42,10 @@ func New(srv Server, cfg Config) fiber.Handler {
 		EnableCompression: opts.PerMessageDeflate,
 		WriteBufferPool:   &sync.Pool{},
 	}
+	var client core.StaticFiles // the JavaScript client, under the server's path
+	if cs, ok := srv.(interface{ ClientFiles() core.StaticFiles }); ok {
+		client = cs.ClientFiles()
+	}
 	var warnOnce sync.Once
 	return func(c *fiber.Ctx) error {
 		if cfg.Next != nil && cfg.Next(c) {
@@ -59,6 +63,13 @@ func New(srv Server, cfg Config) fiber.Handler {
 				return err
 			}
 			return c.Next()
+		}
+		// Only a path longer than the server's can name a client file: the
+		// Engine.IO requests do not pay for the lookup.
+		if client != nil && len(path) > len(opts.Path) {
+			if served, err := serveStatic(c, client, path, opts); served {
+				return err
+			}
 		}
 		req := request(c, path)
 		if websocket.FastHTTPIsWebSocketUpgrade(fc) && fc.IsGet() {
@@ -130,8 +141,9 @@ func write(c *fiber.Ctx, resp *engineio.Response) error {
 	return c.Send(resp.Body)
 }
 
-// serveStatic serves a static file rule's file; it reports whether it
-// answered.
+// serveStatic serves a static file rule's file, with its ETag (304 when
+// If-None-Match names it) and the rule's Cache-Control; it reports whether
+// it answered.
 func serveStatic(c *fiber.Ctx, static core.StaticFiles, path string, opts engineio.Options) (bool, error) {
 	if len(static) == 0 || (!c.Context().IsGet() && !c.Context().IsHead()) {
 		return false, nil
@@ -149,7 +161,29 @@ func serveStatic(c *fiber.Ctx, static core.StaticFiles, path string, opts engine
 		f.Close()
 		return false, nil
 	}
+	etag := core.StaticETag(st)
+	c.Set(fiber.HeaderETag, etag)
+	if rule.CacheControl != "" {
+		c.Set(fiber.HeaderCacheControl, rule.CacheControl)
+	}
+	if etagMatch(c.Get(fiber.HeaderIfNoneMatch), etag) {
+		f.Close()
+		c.Status(http.StatusNotModified)
+		return true, nil
+	}
 	c.Status(http.StatusOK)
 	c.Set(fiber.HeaderContentType, rule.ContentType)
 	return true, c.SendStream(f, int(st.Size()))
+}
+
+// etagMatch reports whether an If-None-Match header names etag, with the
+// weak comparison of RFC 9110 (a W/ prefix does not matter; "*" matches).
+func etagMatch(ifNoneMatch, etag string) bool {
+	for _, tag := range strings.Split(ifNoneMatch, ",") {
+		tag = strings.TrimSpace(tag)
+		if tag == "*" || strings.TrimPrefix(tag, "W/") == etag {
+			return true
+		}
+	}
+	return false
 }

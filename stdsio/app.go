@@ -20,26 +20,48 @@ type Config struct {
 type Mount struct {
 	a      *adapter
 	static core.StaticFiles
+	client core.StaticFiles // the JavaScript client, under the server's path
 	log    *slog.Logger
+}
+
+// clientServer is a Server that serves the JavaScript client
+// (*core.Server, with core.Options.ServeClient).
+type clientServer interface {
+	ClientFiles() core.StaticFiles
 }
 
 // New returns a Mount for srv.
 func New(srv Server, cfg Config) *Mount {
 	eng := srv.Engine()
-	return &Mount{a: newAdapter(eng), static: cfg.StaticFiles, log: eng.Options().Logger}
+	m := &Mount{a: newAdapter(eng), static: cfg.StaticFiles, log: eng.Options().Logger}
+	if cs, ok := srv.(clientServer); ok {
+		m.client = cs.ClientFiles()
+	}
+	return m
 }
 
 // Serve answers r when it is for the server's path or a static file and
 // reports whether it did; otherwise it writes nothing and returns false.
 func (m *Mount) Serve(w http.ResponseWriter, r *http.Request) bool {
 	if m.a.Match(r.URL.Path) {
-		m.a.ServeHTTP(w, r)
+		// Only a path longer than the server's can name a client file: the
+		// Engine.IO requests do not pay for the lookup.
+		if m.client == nil || len(r.URL.Path) <= len(m.a.prefix) || !m.serveFile(w, r, m.client) {
+			m.a.ServeHTTP(w, r)
+		}
 		return true
 	}
-	if len(m.static) == 0 || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+	return len(m.static) > 0 && m.serveFile(w, r, m.static)
+}
+
+// serveFile answers r with the file a rule of files maps it to, with its
+// ETag (304 when If-None-Match names it) and the rule's Cache-Control, and
+// reports whether it did.
+func (m *Mount) serveFile(w http.ResponseWriter, r *http.Request, files core.StaticFiles) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return false
 	}
-	f, rule, err := m.static.Open(r.URL.Path)
+	f, rule, err := files.Open(r.URL.Path)
 	if errors.Is(err, core.ErrStaticForbidden) {
 		m.log.Info("sio: static path refused", "path", r.URL.Path, "remote", r.RemoteAddr)
 		http.Error(w, "403 forbidden", http.StatusForbidden)
@@ -53,7 +75,12 @@ func (m *Mount) Serve(w http.ResponseWriter, r *http.Request) bool {
 	if err != nil {
 		return false
 	}
-	w.Header().Set("Content-Type", rule.ContentType)
+	h := w.Header()
+	h.Set("Content-Type", rule.ContentType)
+	h.Set("Etag", core.StaticETag(st)) // http.ServeContent answers If-None-Match with it
+	if rule.CacheControl != "" {
+		h.Set("Cache-Control", rule.CacheControl)
+	}
 	http.ServeContent(w, r, "", st.ModTime(), f)
 	return true
 }
