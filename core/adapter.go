@@ -178,14 +178,26 @@ func (a *MemoryAdapter) Namespace() *Namespace { return a.nsp }
 
 // AddAll implements Adapter.
 func (a *MemoryAdapter) AddAll(id string, rooms []string) {
+	o := a.nsp.srv.observer()
+	var joined []string // for the observer
 	a.mu.Lock()
-	defer a.mu.Unlock()
+	defer func() {
+		a.mu.Unlock()
+		for _, r := range joined {
+			o.RoomJoined(a.nsp, r, id)
+		}
+	}()
 	mine := a.sids[id]
 	if mine == nil {
 		mine = make(map[string]struct{}, len(rooms))
 		a.sids[id] = mine
 	}
 	for _, r := range rooms {
+		if o != nil && o.RoomJoined != nil {
+			if _, in := mine[r]; !in {
+				joined = append(joined, r)
+			}
+		}
 		mine[r] = struct{}{}
 		members := a.rooms[r]
 		if members == nil {
@@ -198,12 +210,20 @@ func (a *MemoryAdapter) AddAll(id string, rooms []string) {
 
 // Del implements Adapter.
 func (a *MemoryAdapter) Del(id, room string) {
+	o := a.nsp.srv.observer()
+	was := false // for the observer
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	if mine := a.sids[id]; mine != nil {
+		if o != nil && o.RoomLeft != nil {
+			_, was = mine[room]
+		}
 		delete(mine, room)
 	}
 	a.delMember(room, id)
+	a.mu.Unlock()
+	if was {
+		o.RoomLeft(a.nsp, room, id)
+	}
 }
 
 // delMember removes id from room. a.mu must be held for writing.
@@ -218,12 +238,20 @@ func (a *MemoryAdapter) delMember(room, id string) {
 
 // DelAll implements Adapter.
 func (a *MemoryAdapter) DelAll(id string) {
+	o := a.nsp.srv.observer()
+	var left []string // for the observer
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	for r := range a.sids[id] {
 		a.delMember(r, id)
+		if o != nil && o.RoomLeft != nil {
+			left = append(left, r)
+		}
 	}
 	delete(a.sids, id)
+	a.mu.Unlock()
+	for _, r := range left {
+		o.RoomLeft(a.nsp, r, id)
+	}
 }
 
 // SocketRooms implements Adapter.
@@ -360,10 +388,14 @@ func (a *MemoryAdapter) deliver(p *Packet, opts BroadcastOptions, onCount func(i
 		targets = targets[:n]
 		onCount(n)
 	}
+	recipients := len(targets)
 	for i, s := range targets {
 		s.notifyOutgoing(&p.Outgoing)
 		s.sendEncoded(msgs, opts.Volatile && onAck == nil)
 		targets[i] = nil
+	}
+	if o := a.nsp.srv.observer(); o != nil && o.Broadcast != nil {
+		o.Broadcast(a.nsp, p.Event, recipients)
 	}
 	*bufp = targets[:0]
 	socketSlices.Put(bufp)

@@ -91,6 +91,9 @@ func (c *client) connect(p *parser.Packet) {
 	nsp := c.srv.lookup(p.Namespace, p.Args)
 	if nsp == nil {
 		c.srv.log.Info("sio: connection to an unknown namespace refused", "sid", c.conn.ID(), "nsp", p.Namespace)
+		if o := c.srv.observer(); o != nil && o.ConnectRefused != nil {
+			o.ConnectRefused(p.Namespace, ErrUnknownNamespace)
+		}
 		c.sendPacket(parser.Outgoing{Type: parser.ConnectError, Namespace: p.Namespace,
 			Args: []any{map[string]any{"message": "Invalid namespace"}}})
 		return

@@ -147,6 +147,9 @@ func without[T any](list []*T, l *T) []*T {
 
 // notifyOutgoing calls the outgoing listeners for a packet sent to s.
 func (s *Socket) notifyOutgoing(out *parser.Outgoing) {
+	if o := s.nsp.srv.observer(); o != nil && o.EventSent != nil && out.Type == parser.Event {
+		o.EventSent(s, out.Event, out.Args)
+	}
 	if !s.hasAnyOut.Load() || out.Type != parser.Event {
 		return
 	}
@@ -161,6 +164,9 @@ func (s *Socket) notifyOutgoing(out *parser.Outgoing) {
 // dispatch runs an incoming event through the socket's middleware, the
 // catch-all listeners and its handler, and sends the acknowledgement.
 func (s *Socket) dispatch(p *parser.Packet) {
+	if o := s.nsp.srv.observer(); o != nil && o.EventReceived != nil {
+		o.EventReceived(s, p.Event, p.Args)
+	}
 	s.mu.Lock()
 	mws, anyIn := s.middlewares, s.anyIn
 	s.mu.Unlock()
@@ -203,6 +209,9 @@ func (s *Socket) SetData(v any) {
 	s.mu.Lock()
 	s.data = v
 	s.mu.Unlock()
+	if o := s.nsp.srv.observer(); o != nil && o.DataChanged != nil {
+		o.DataChanged(s, v)
+	}
 }
 
 // Data returns the socket's application data.

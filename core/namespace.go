@@ -210,6 +210,9 @@ func (n *Namespace) connect(s *Socket) {
 // when the client was already told it had joined (AlwaysConnect).
 func (n *Namespace) refuse(s *Socket, err error, joined bool) {
 	n.srv.log.Info("sio: connection refused", "sid", s.id, "nsp", n.name, "err", err)
+	if o := n.srv.observer(); o != nil && o.ConnectRefused != nil {
+		o.ConnectRefused(n.name, err)
+	}
 	// Leave before telling the client, which may try again at once. A
 	// refused socket never reaches the disconnect handler, even with
 	// AlwaysConnect (as in python-socketio), and the events it sent

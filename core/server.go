@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/socketio-go/sio/core/engineio"
+	"github.com/socketio-go/sio/core/internal/fanout"
 	"github.com/socketio-go/sio/core/parser"
 )
 
@@ -31,6 +32,8 @@ type Server struct {
 	// busy counts the open connections (until their sockets have left)
 	// and the running handler goroutines, for Shutdown.
 	busy tracker
+
+	observers fanout.Set[Observer] // see Observe
 }
 
 // NewServer returns a Server configured by opts.

@@ -56,6 +56,10 @@ type Socket struct {
 	kick      chan struct{} // wakes an idle drainer
 	data      any           // SetData
 
+	// ackStart holds when each ack wait an observer sees started (see
+	// Observer.AckStarted); nil when there is none.
+	ackStart map[uint64]time.Time
+
 	middlewares []func(*Socket, string, Args) error
 	anyIn       []*anyListener[AnyFunc]
 	anyOut      []*anyListener[AnyOutgoingFunc]
@@ -249,6 +253,7 @@ func (s *Socket) emitAck(out parser.Outgoing, cb AckFunc, timeout time.Duration)
 		}
 		s.mu.Unlock()
 	}
+	s.notifyOutgoing(&out)
 	if err := s.send(out); err != nil {
 		s.takeAck(out.ID)
 		return err
@@ -276,6 +281,7 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 	if !s.registerAck(out.ID, func(a Args, err error) { ch <- reply{a, err} }) {
 		return Args{}, ErrNotConnected
 	}
+	s.notifyOutgoing(&out)
 	if err := s.send(out); err != nil {
 		s.takeAck(out.ID)
 		return Args{}, err
@@ -302,22 +308,39 @@ func ackCause(ctx context.Context) error {
 // the socket has left.
 func (s *Socket) registerAck(id uint64, cb AckFunc) bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.left {
+		s.mu.Unlock()
 		return false
 	}
 	if s.acks == nil {
 		s.acks = make(map[uint64]AckFunc)
 	}
 	s.acks[id] = cb
+	o := s.nsp.srv.observer()
+	if o != nil && (o.AckStarted != nil || o.AckEnded != nil) {
+		s.startAckLocked(id)
+	}
+	s.mu.Unlock()
+	if o != nil && o.AckStarted != nil {
+		o.AckStarted(s)
+	}
 	return true
 }
 
-func (s *Socket) takeAck(id uint64) AckFunc {
+// takeAck removes and returns the waiter for ack id, or nil.
+func (s *Socket) takeAck(id uint64) AckFunc { return s.takeAckAs(id, false) }
+
+// takeAckAs is takeAck; answered says, for observers, whether the client's
+// reply is what ends the wait.
+func (s *Socket) takeAckAs(id uint64, answered bool) AckFunc {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	cb := s.acks[id]
 	delete(s.acks, id)
+	start, observed := s.endAckLocked(id)
+	s.mu.Unlock()
+	if observed {
+		s.ackEnded(start, answered)
+	}
 	return cb
 }
 
@@ -326,7 +349,7 @@ func (s *Socket) onAck(p *parser.Packet) {
 	if !p.HasID {
 		return
 	}
-	if cb := s.takeAck(p.ID); cb != nil {
+	if cb := s.takeAckAs(p.ID, true); cb != nil {
 		s.safely("ack callback", func() { cb(p.Args, nil) })
 	}
 }
@@ -384,6 +407,9 @@ func (s *Socket) sendConnect() {
 		}
 	}
 	s.missed = nil
+	if o := s.nsp.srv.observer(); o != nil && o.SocketConnected != nil {
+		o.SocketConnected(s)
+	}
 }
 
 // Broadcast returns a broadcast to every socket of the namespace but this
@@ -461,6 +487,8 @@ func (s *Socket) leave(reason DisconnectReason, notify bool) bool {
 	s.connected = false
 	acks := s.acks
 	s.acks = nil
+	ackStarts := s.ackStart
+	s.ackStart = nil
 	s.mu.Unlock()
 	s.cancel()
 	if fn := s.nsp.disconnectingHandler(); fn != nil && wasConnected {
@@ -471,6 +499,9 @@ func (s *Socket) leave(reason DisconnectReason, notify bool) bool {
 	}
 	s.nsp.remove(s)
 	s.client.remove(s)
+	for _, start := range ackStarts {
+		s.ackEnded(start, false)
+	}
 	for _, cb := range acks {
 		s.safely("ack callback", func() { cb(Args{}, ErrNotConnected) })
 	}
@@ -479,6 +510,9 @@ func (s *Socket) leave(reason DisconnectReason, notify bool) bool {
 	s.enqueueAlways(func() {
 		if notify && wasConnected && fn != nil {
 			s.safely("disconnect handler", func() { fn(s, reason) })
+		}
+		if o := s.nsp.srv.observer(); o != nil && o.SocketDisconnected != nil && wasConnected {
+			o.SocketDisconnected(s, reason)
 		}
 		s.mu.Lock()
 		s.session = nil

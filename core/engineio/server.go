@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/socketio-go/sio/core/internal/fanout"
 )
 
 // Server is an Engine.IO server. Create it with New; its methods are safe
@@ -26,6 +28,8 @@ type Server struct {
 	sessions map[string]*Socket
 	shutdown bool
 	live     sync.WaitGroup // one count per open session
+
+	observers fanout.Set[Observer] // see Observe
 }
 
 // New returns a Server configured by opts; zero fields take their defaults.
@@ -132,6 +136,9 @@ func (s *Server) open(id string, r *Request, transport string, ws Conn) (*Socket
 	s.mu.Unlock()
 	s.log.Debug("engineio: session opened", "sid", id, "transport", transport, "remote", r.RemoteAddr)
 	sock.startHeartbeat()
+	if o := s.observer(); o != nil && o.SessionOpened != nil {
+		o.SessionOpened(sock, transport)
+	}
 	if fn := s.onConnection; fn != nil {
 		sock.callback("OnConnection", func() { fn(sock) })
 	}
@@ -190,6 +197,9 @@ func (s *Server) openMessage(id, transport string) *Message {
 func (s *Server) refuse(r *Request, code int, message, why string) *Response {
 	s.log.Info("engineio: request refused", "code", code, "reason", why,
 		"method", r.Method, "path", r.Path, "query", r.Query.Encode(), "remote", r.RemoteAddr)
+	if o := s.observer(); o != nil && o.Refused != nil {
+		o.Refused(r, code, why)
+	}
 	h := http.Header{}
 	s.corsHeaders(r, h)
 	return errorResponse(code, message, h)

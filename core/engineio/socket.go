@@ -166,10 +166,16 @@ func (s *Socket) Send(msgs ...*Message) error {
 			if first {
 				s.log.Warn("engineio: outbound queue full, dropping messages until it drains", "queued", max)
 			}
+			if o := s.srv.observer(); o != nil && o.QueueFull != nil {
+				o.QueueFull(s, QueueFullDrop)
+			}
 			return ErrQueueFull
 		}
 		s.mu.Unlock()
 		s.log.Warn("engineio: outbound queue full, closing slow client", "queued", max)
+		if o := s.srv.observer(); o != nil && o.QueueFull != nil {
+			o.QueueFull(s, QueueFullClose)
+		}
 		// Send may be called with the caller's locks held (a broadcast):
 		// the OnClose callback must not run on this goroutine.
 		s.close(ReasonTransportError, ErrQueueFull, true)
@@ -178,6 +184,9 @@ func (s *Socket) Send(msgs ...*Message) error {
 	s.queue = append(s.queue, msgs...)
 	start := s.startWriterLocked()
 	s.mu.Unlock()
+	if o := s.srv.observer(); o != nil && o.PacketsOut != nil {
+		s.observePacketsOut(o, msgs)
+	}
 	if start {
 		go s.writeLoop()
 	} else {
@@ -309,7 +318,7 @@ func (s *Socket) close(reason CloseReason, err error, async bool) {
 	if s.graceTimer != nil {
 		s.graceTimer.Stop()
 	}
-	ws, probe, onClose := s.ws, s.probeConn, s.onClose
+	ws, probe, onClose, transport := s.ws, s.probeConn, s.onClose, s.transport
 	s.mu.Unlock()
 	close(s.done)
 	if ws != nil {
@@ -337,6 +346,9 @@ func (s *Socket) close(reason CloseReason, err error, async bool) {
 		} else {
 			s.callback("OnClose", func() { onClose(reason, err) })
 		}
+	}
+	if o := s.srv.observer(); o != nil && o.SessionClosed != nil {
+		o.SessionClosed(s, transport, reason)
 	}
 }
 
@@ -420,6 +432,9 @@ func (s *Socket) handlePacket(p packet) error {
 	}
 	switch p.typ {
 	case packetMessage:
+		if o := s.srv.observer(); o != nil && o.PacketsIn != nil {
+			o.PacketsIn(s, 1, len(p.data))
+		}
 		s.mu.Lock()
 		fn := s.onMessage
 		s.mu.Unlock()

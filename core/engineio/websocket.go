@@ -120,6 +120,9 @@ func (t *Ticket) serveUpgrade(conn Conn) {
 		_ = conn.Close()
 		return
 	}
+	if o := sock.srv.observer(); o != nil && o.Upgraded != nil {
+		o.Upgraded(sock)
+	}
 	sock.serveWebSocket(conn)
 }
 
