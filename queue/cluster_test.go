@@ -23,8 +23,10 @@ func joinHandler(nd *node) {
 // TestBroadcast checks that a broadcast reaches the clients of every
 // server, honouring rooms and except, on "/" and another namespace, with
 // every payload type (binary included).
-func TestBroadcast(t *testing.T) {
-	c := newCluster(t, 3, clusterConfig{server: func(_ int, o *core.Options) {}})
+func TestBroadcast(t *testing.T) { eachEncoding(t, testBroadcast) }
+
+func testBroadcast(t *testing.T, enc queue.Encoding) {
+	c := newCluster(t, 3, clusterConfig{queue: queue.Options{Encoding: enc}})
 	var clients [3][2]*client
 	for i, nd := range c.nodes {
 		joinHandler(nd)
@@ -108,8 +110,10 @@ func TestLocalBroadcast(t *testing.T) {
 // TestBroadcastWithAck checks that EmitWithAck gathers the replies of the
 // clients of every server, returns what came with ErrAckTimeout when a
 // client does not answer, and stops waiting for a client that leaves.
-func TestBroadcastWithAck(t *testing.T) {
-	c := newCluster(t, 3, clusterConfig{})
+func TestBroadcastWithAck(t *testing.T) { eachEncoding(t, testBroadcastWithAck) }
+
+func testBroadcastWithAck(t *testing.T, enc queue.Encoding) {
+	c := newCluster(t, 3, clusterConfig{queue: queue.Options{Encoding: enc}})
 	var clients []*client
 	for i, nd := range c.nodes {
 		for j := range 2 {
@@ -180,8 +184,10 @@ func localIDs(op core.BroadcastOperator) []string {
 // TestFetchSockets checks that FetchSockets returns the sockets of every
 // server with their handshake, rooms and data, and that the operations of
 // a remote socket act on the server that holds it.
-func TestFetchSockets(t *testing.T) {
-	c := newCluster(t, 3, clusterConfig{})
+func TestFetchSockets(t *testing.T) { eachEncoding(t, testFetchSockets) }
+
+func testFetchSockets(t *testing.T, enc queue.Encoding) {
+	c := newCluster(t, 3, clusterConfig{queue: queue.Options{Encoding: enc}})
 	sids := make([]string, 3)
 	clients := make([]*client, 3)
 	for i, nd := range c.nodes {
@@ -275,8 +281,10 @@ func TestFetchSockets(t *testing.T) {
 
 // TestSocketsJoinLeaveDisconnect checks the cluster-wide SocketsJoin,
 // SocketsLeave and DisconnectSockets.
-func TestSocketsJoinLeaveDisconnect(t *testing.T) {
-	c := newCluster(t, 2, clusterConfig{})
+func TestSocketsJoinLeaveDisconnect(t *testing.T) { eachEncoding(t, testSocketsJoinLeaveDisconnect) }
+
+func testSocketsJoinLeaveDisconnect(t *testing.T, enc queue.Encoding) {
+	c := newCluster(t, 2, clusterConfig{queue: queue.Options{Encoding: enc}})
 	var clients [2][2]*client
 	var sids [2][2]string
 	for i, nd := range c.nodes {
@@ -320,8 +328,10 @@ func TestSocketsJoinLeaveDisconnect(t *testing.T) {
 
 // TestServerSideEmit checks server-side events between servers, with and
 // without acknowledgements.
-func TestServerSideEmit(t *testing.T) {
-	c := newCluster(t, 3, clusterConfig{})
+func TestServerSideEmit(t *testing.T) { eachEncoding(t, testServerSideEmit) }
+
+func testServerSideEmit(t *testing.T, enc queue.Encoding) {
+	c := newCluster(t, 3, clusterConfig{queue: queue.Options{Encoding: enc}})
 	var mu sync.Mutex
 	got := map[int][]string{}
 	for i, nd := range c.nodes {

@@ -13,8 +13,8 @@
 //
 // The servers exchange the messages of socket.io-adapter's ClusterAdapter
 // (the format of Node.js's sharded Redis, Redis Streams and Postgres
-// adapters), in its heartbeat variant, each encoded as one MessagePack map
-// {uid, nsp, type, data}:
+// adapters), in its heartbeat variant: maps {uid, nsp, type, data} of
+// these types (MessageType):
 //
 //	 1 INITIAL_HEARTBEAT          published when a namespace's adapter starts
 //	 2 HEARTBEAT                  the answer to 1, and after HeartbeatInterval of silence
@@ -30,6 +30,18 @@
 //	12 BROADCAST_ACK              {requestId, packet: reply}
 //	13 ADAPTER_CLOSE              published when the adapter closes
 //
+// Options.Encoding chooses how a manager writes them: one MessagePack map
+// each (EncodingMsgpack, the default), or JSON text unless the message
+// carries binary values, then MessagePack (EncodingJSON, what the sharded
+// Redis and Postgres adapters write). Every manager reads both, as the
+// Node.js adapters do: a message whose first byte is '{' is JSON. JSON has
+// no binary: JSON.stringify writes a Node.js Buffer as
+// {"type":"Buffer","data":[...]}, which Node.js and queue read as that
+// object; a timestamp becomes its Date.toJSON text. Transcode,
+// SplitMessage and JoinMessage give a Bus what it needs to store or route
+// messages as its Node.js counterpart does (the Postgres adapter's
+// attachments, the fields of a Redis Streams entry).
+//
 // A broadcast packet is the Socket.IO packet in socket.io-msgpack-parser
 // form ({type: 2, data: [event, ...args], nsp, id?}); flags carry
 // volatile, compress (false for Compress(false)), local and timeout (ms).
@@ -38,6 +50,10 @@
 // auth). A reply (10, 12) carries its first value in packet, as Node.js
 // servers read it, plus every value under "args" when there are not
 // exactly one.
+//
+// Node.js servers publish packets without nsp (and a broadcast with
+// acknowledgements without id); queue accepts both. Socket ids are opaque
+// strings to the manager (Node.js's and sio's are 20 characters).
 //
 // Each server (each manager) has a random uid of 16 hex characters. A
 // server applies its own operations locally (through the embedded

@@ -51,3 +51,24 @@ func Example() {
 	// servers: 2
 	// b answers a
 }
+
+// Transcode turns a cluster message from one encoding into the other, as
+// a Bus may need to (the Postgres adapter stores big JSON messages as
+// MessagePack); a message with binary values has no JSON form.
+func ExampleTranscode() {
+	msg := []byte(`{"uid":"0123456789abcdef","nsp":"/","type":9,"data":{"packet":["ping",1]}}`)
+	mp, err := queue.Transcode(msg, queue.EncodingMsgpack)
+	if err != nil {
+		panic(err)
+	}
+	h, data, err := queue.SplitMessage(mp)
+	if err != nil {
+		panic(err)
+	}
+	js, err := queue.Transcode(data, queue.EncodingJSON)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(queue.IsJSON(mp), h.Type, h.NSP, string(js))
+	// Output: false SERVER_SIDE_EMIT / {"packet":["ping",1]}
+}

@@ -62,14 +62,18 @@ type clusterConfig struct {
 func newCluster(t *testing.T, n int, cfg clusterConfig) *cluster {
 	t.Helper()
 	mem := queue.NewMemoryBus()
-	var bus queue.Bus = mem
+	rec := &wireRecorder{Bus: mem}
+	var bus queue.Bus = rec
 	if cfg.bus != nil {
-		bus = cfg.bus(mem)
+		bus = cfg.bus(rec)
 	}
 	c := &cluster{t: t, bus: bus}
 	t.Cleanup(func() {
 		for _, nd := range c.nodes {
 			nd.shutdown(t)
+		}
+		if n := rec.json.Load(); cfg.queue.Encoding == queue.EncodingJSON && n == 0 {
+			t.Errorf("no JSON message published with %v", cfg.queue.Encoding)
 		}
 		if err := mem.Close(); err != nil {
 			t.Errorf("bus Close: %v", err)
@@ -80,6 +84,26 @@ func newCluster(t *testing.T, n int, cfg clusterConfig) *cluster {
 	}
 	c.waitCount(n)
 	return c
+}
+
+// eachEncoding runs test once with each encoding.
+func eachEncoding(t *testing.T, test func(*testing.T, queue.Encoding)) {
+	for _, enc := range []queue.Encoding{queue.EncodingMsgpack, queue.EncodingJSON} {
+		t.Run(enc.String(), func(t *testing.T) { test(t, enc) })
+	}
+}
+
+// wireRecorder counts the JSON messages published on a bus.
+type wireRecorder struct {
+	queue.Bus
+	json atomic.Int64
+}
+
+func (w *wireRecorder) Publish(ctx context.Context, channel string, msg []byte) error {
+	if queue.IsJSON(msg) {
+		w.json.Add(1)
+	}
+	return w.Bus.Publish(ctx, channel, msg)
 }
 
 // add starts one more server.

@@ -39,6 +39,11 @@ type Options struct {
 	// HeartbeatTimeout is the silence after which a peer is considered
 	// gone. Zero: 10s.
 	HeartbeatTimeout time.Duration
+	// Encoding is how the manager writes its messages (it reads both
+	// encodings). Zero: EncodingMsgpack. A broker's manager sets what its
+	// Node.js adapter writes: EncodingJSON for the sharded Redis and
+	// Postgres adapters.
+	Encoding Encoding
 	// Logger receives the manager's log lines. Nil: the server's logger.
 	Logger *slog.Logger
 }
@@ -133,7 +138,7 @@ func newAdapter(m *manager, nsp *core.Namespace) *Adapter {
 		}
 		a.unsubscribe = append(a.unsubscribe, unsub)
 	}
-	a.publish(typeInitialHeartbeat, nil)
+	a.publish(TypeInitialHeartbeat, nil)
 	go a.loop()
 	return a
 }
@@ -166,7 +171,7 @@ func (a *Adapter) loop() {
 			}
 			a.mu.Unlock()
 			if quiet {
-				a.publish(typeHeartbeat, nil)
+				a.publish(TypeHeartbeat, nil)
 			}
 			for _, uid := range gone {
 				a.log.Info("sio/queue: peer timed out", "peer", uid)
@@ -177,23 +182,23 @@ func (a *Adapter) loop() {
 }
 
 // publish sends a message to every server of the namespace.
-func (a *Adapter) publish(typ messageType, data any) error {
+func (a *Adapter) publish(typ MessageType, data any) error {
 	return a.publishOn(a.channel, typ, data)
 }
 
 // publishTo sends a reply to the server uid.
-func (a *Adapter) publishTo(uid string, typ messageType, data any) error {
+func (a *Adapter) publishTo(uid string, typ MessageType, data any) error {
 	return a.publishOn(a.channelOf(uid), typ, data)
 }
 
-func (a *Adapter) publishOn(channel string, typ messageType, data any) error {
-	b, err := marshal(outMessage{UID: a.uid, NSP: a.nsp.Name(), Type: typ, Data: data})
+func (a *Adapter) publishOn(channel string, typ MessageType, data any) error {
+	b, err := encodeMessage(outMessage{UID: a.uid, NSP: a.nsp.Name(), Type: typ, Data: data}, a.opts.Encoding)
 	if err != nil {
 		a.log.Error("sio/queue: cannot encode message", "type", typ.String(), "err", err)
 		return err
 	}
 	a.mu.Lock()
-	closed := a.closed && typ != typeAdapterClose
+	closed := a.closed && typ != TypeAdapterClose
 	a.lastPublish = time.Now()
 	a.mu.Unlock()
 	if closed {
@@ -232,7 +237,7 @@ func (a *Adapter) Broadcast(p *core.Packet, opts core.BroadcastOptions) {
 		if raw, err := encodePacket(p.Outgoing); err != nil {
 			a.log.Error("sio/queue: cannot encode broadcast", "event", p.Event, "err", err)
 		} else {
-			_ = a.publish(typeBroadcast, broadcastData{Packet: raw, Opts: toWireOpts(opts)})
+			_ = a.publish(TypeBroadcast, broadcastData{Packet: raw, Opts: toWireOpts(opts)})
 		}
 	}
 	a.MemoryAdapter.Broadcast(p, opts)
@@ -263,7 +268,7 @@ func (a *Adapter) BroadcastWithAck(p *core.Packet, opts core.BroadcastOptions, o
 		a.MemoryAdapter.BroadcastWithAck(p, opts, onCount, onAck)
 		return
 	}
-	if err := a.publish(typeBroadcast, broadcastData{Packet: raw, Opts: toWireOpts(opts), RequestID: id}); err != nil {
+	if err := a.publish(TypeBroadcast, broadcastData{Packet: raw, Opts: toWireOpts(opts), RequestID: id}); err != nil {
 		// No other server will answer.
 		a.update(id, kindBroadcast, func(r *request) []func() {
 			for uid := range r.owed {
@@ -295,7 +300,7 @@ func (a *Adapter) FetchSockets(ctx context.Context, opts core.BroadcastOptions) 
 		a.forget(id)
 		return local, nil
 	}
-	if err := a.publish(typeFetchSockets, fetchData{Opts: toWireOpts(opts), RequestID: id}); err != nil {
+	if err := a.publish(TypeFetchSockets, fetchData{Opts: toWireOpts(opts), RequestID: id}); err != nil {
 		a.forget(id)
 		return local, err
 	}
@@ -326,7 +331,7 @@ func (a *Adapter) FetchSockets(ctx context.Context, opts core.BroadcastOptions) 
 func (a *Adapter) AddSockets(opts core.BroadcastOptions, rooms []string) {
 	a.MemoryAdapter.AddSockets(opts, rooms)
 	if !a.onlyLocal(opts) {
-		_ = a.publish(typeSocketsJoin, roomsData{Opts: toWireOpts(opts), Rooms: rooms})
+		_ = a.publish(TypeSocketsJoin, roomsData{Opts: toWireOpts(opts), Rooms: rooms})
 	}
 }
 
@@ -334,7 +339,7 @@ func (a *Adapter) AddSockets(opts core.BroadcastOptions, rooms []string) {
 func (a *Adapter) DelSockets(opts core.BroadcastOptions, rooms []string) {
 	a.MemoryAdapter.DelSockets(opts, rooms)
 	if !a.onlyLocal(opts) {
-		_ = a.publish(typeSocketsLeave, roomsData{Opts: toWireOpts(opts), Rooms: rooms})
+		_ = a.publish(TypeSocketsLeave, roomsData{Opts: toWireOpts(opts), Rooms: rooms})
 	}
 }
 
@@ -343,7 +348,7 @@ func (a *Adapter) DisconnectSockets(opts core.BroadcastOptions, close bool) {
 	local := a.onlyLocal(opts) // before the local sockets leave
 	a.MemoryAdapter.DisconnectSockets(opts, close)
 	if !local {
-		_ = a.publish(typeDisconnectSockets, disconnectData{Opts: toWireOpts(opts), Close: close})
+		_ = a.publish(TypeDisconnectSockets, disconnectData{Opts: toWireOpts(opts), Close: close})
 	}
 }
 
@@ -358,7 +363,7 @@ func (a *Adapter) ServerSideEmit(event string, args []any, onCount func(int), on
 		return err
 	}
 	if onAck == nil {
-		return a.publish(typeServerSideEmit, serverSideEmitData{Packet: raw})
+		return a.publish(TypeServerSideEmit, serverSideEmitData{Packet: raw})
 	}
 	id := newRequestID()
 	r := &request{kind: kindServerSideEmit, onCount: onCount, onAck: onAck}
@@ -370,7 +375,7 @@ func (a *Adapter) ServerSideEmit(event string, args []any, onCount func(int), on
 		a.forget(id)
 		return nil
 	}
-	if err := a.publish(typeServerSideEmit, serverSideEmitData{Packet: raw, RequestID: id}); err != nil {
+	if err := a.publish(TypeServerSideEmit, serverSideEmitData{Packet: raw, RequestID: id}); err != nil {
 		a.forget(id)
 		return err
 	}
@@ -406,7 +411,7 @@ func (a *Adapter) Close() {
 		r.cancel()
 	}
 	a.mu.Unlock()
-	_ = a.publish(typeAdapterClose, nil)
+	_ = a.publish(TypeAdapterClose, nil)
 	for _, u := range unsub {
 		u()
 	}
@@ -422,8 +427,8 @@ func newRequestID() string {
 
 // onMessage handles a message from the bus.
 func (a *Adapter) onMessage(b []byte) {
-	var m inMessage
-	if err := unmarshal(b, &m); err != nil {
+	m, err := decodeMessage(b)
+	if err != nil {
 		a.log.Warn("sio/queue: dropping undecodable message", "len", len(b), "err", err)
 		return
 	}
@@ -432,7 +437,7 @@ func (a *Adapter) onMessage(b []byte) {
 	}
 	a.mu.Lock()
 	closed := a.closed
-	if !closed && m.UID != "" && m.UID != emitterUID && m.Type > 0 && m.Type < typeAdapterClose {
+	if !closed && m.UID != "" && m.UID != emitterUID && m.Type > 0 && m.Type < TypeAdapterClose {
 		a.peers[m.UID] = time.Now()
 	}
 	a.mu.Unlock()
@@ -445,117 +450,58 @@ func (a *Adapter) onMessage(b []byte) {
 }
 
 func (a *Adapter) handle(m inMessage) error {
-	switch m.Type {
-	case typeInitialHeartbeat:
-		_ = a.publish(typeHeartbeat, nil)
-	case typeHeartbeat:
-	case typeAdapterClose:
-		a.removePeer(m.UID, false)
-	case typeBroadcast:
-		var d broadcastData
-		if err := unmarshal(m.Data, &d); err != nil {
-			return err
+	data, err := decodeData(m, a.nsp)
+	if err != nil {
+		return err
+	}
+	switch d := data.(type) {
+	case nil:
+		switch m.Type {
+		case TypeInitialHeartbeat:
+			_ = a.publish(TypeHeartbeat, nil)
+		case TypeAdapterClose:
+			a.removePeer(m.UID, false)
 		}
-		return a.onBroadcast(m.UID, d)
-	case typeSocketsJoin, typeSocketsLeave:
-		var d roomsData
-		if err := unmarshal(m.Data, &d); err != nil {
-			return err
-		}
-		if m.Type == typeSocketsJoin {
+	case inBroadcast:
+		a.onBroadcast(m.UID, d)
+	case roomsData:
+		if m.Type == TypeSocketsJoin {
 			a.MemoryAdapter.AddSockets(d.Opts.options(), d.Rooms)
 		} else {
 			a.MemoryAdapter.DelSockets(d.Opts.options(), d.Rooms)
 		}
-	case typeDisconnectSockets:
-		var d disconnectData
-		if err := unmarshal(m.Data, &d); err != nil {
-			return err
-		}
+	case disconnectData:
 		a.MemoryAdapter.DisconnectSockets(d.Opts.options(), d.Close)
-	case typeFetchSockets:
-		var d fetchData
-		if err := unmarshal(m.Data, &d); err != nil {
-			return err
-		}
+	case fetchData:
 		return a.onFetch(m.UID, d)
-	case typeFetchSocketsResponse:
-		var d fetchResponseData
-		if err := unmarshal(m.Data, &d); err != nil {
-			return err
-		}
-		sockets := make([]*core.RemoteSocket, 0, len(d.Sockets))
-		for _, w := range d.Sockets {
-			rs, err := w.remote(a.nsp)
-			if err != nil {
-				return err
-			}
-			sockets = append(sockets, rs)
-		}
-		a.onFetchResponse(d.RequestID, m.UID, sockets)
-	case typeServerSideEmit:
-		var d serverSideEmitData
-		if err := unmarshal(m.Data, &d); err != nil {
-			return err
-		}
-		return a.onServerSideEmit(m.UID, d)
-	case typeServerSideEmitResponse, typeBroadcastAck:
-		var d replyData
-		if err := unmarshal(m.Data, &d); err != nil {
-			return err
-		}
-		args, err := d.args()
-		if err != nil {
-			return err
-		}
-		if m.Type == typeBroadcastAck {
-			a.onAck(d.RequestID, m.UID, args)
+	case inFetchResponse:
+		a.onFetchResponse(d.requestID, m.UID, d.sockets)
+	case inServerSideEmit:
+		a.onServerSideEmit(m.UID, d)
+	case inReply:
+		if m.Type == TypeBroadcastAck {
+			a.onAck(d.requestID, m.UID, d.args)
 		} else {
-			a.onServerSideEmitResponse(d.RequestID, m.UID, args)
+			a.onServerSideEmitResponse(d.requestID, m.UID, d.args)
 		}
-	case typeBroadcastClientCount:
-		var d clientCountData
-		if err := unmarshal(m.Data, &d); err != nil {
-			return err
-		}
+	case clientCountData:
 		a.onCount(d.RequestID, m.UID, d.ClientCount)
-	default:
-		return errors.New("unknown message type")
 	}
 	return nil
 }
 
 // onBroadcast delivers another server's broadcast to the local sockets.
-func (a *Adapter) onBroadcast(from string, d broadcastData) error {
-	var in inPacket
-	if err := unmarshal(d.Packet, &in); err != nil {
-		return err
-	}
-	typ := parser.PacketType(in.Type)
-	if typ == parser.BinaryEvent {
-		typ = parser.Event
-	}
-	if typ != parser.Event {
-		return errors.New("broadcast packet is not an event")
-	}
-	pkt, err := decodePacket(typ, a.nsp.Name(), in.Data)
-	if err != nil {
-		return err
-	}
-	args, err := pkt.Args.Values()
-	if err != nil {
-		return err
-	}
-	out := parser.Outgoing{Type: parser.Event, Namespace: a.nsp.Name(), Event: pkt.Event, Args: args}
-	opts := d.Opts.options()
-	if d.RequestID == "" {
+func (a *Adapter) onBroadcast(from string, d inBroadcast) {
+	out := parser.Outgoing{Type: parser.Event, Namespace: a.nsp.Name(), Event: d.event, Args: d.args}
+	opts := d.opts
+	if d.requestID == "" {
 		a.MemoryAdapter.Broadcast(core.NewPacket(out), opts)
-		return nil
+		return
 	}
 	out.ID, out.HasID = a.nsp.NextAckID(), true
 	a.MemoryAdapter.BroadcastWithAck(core.NewPacket(out), opts,
 		func(n int) {
-			_ = a.publishTo(from, typeBroadcastClientCount, clientCountData{RequestID: d.RequestID, ClientCount: n})
+			_ = a.publishTo(from, TypeBroadcastClientCount, clientCountData{RequestID: d.requestID, ClientCount: n})
 		},
 		func(reply core.Args) {
 			vals, err := reply.Values()
@@ -563,14 +509,13 @@ func (a *Adapter) onBroadcast(from string, d broadcastData) error {
 				a.log.Warn("sio/queue: cannot forward acknowledgement", "err", err)
 				vals = nil
 			}
-			rd, err := replyOf(d.RequestID, vals)
+			rd, err := replyOf(d.requestID, vals)
 			if err != nil {
 				a.log.Warn("sio/queue: cannot forward acknowledgement", "err", err)
-				rd, _ = replyOf(d.RequestID, nil)
+				rd, _ = replyOf(d.requestID, nil)
 			}
-			_ = a.publishTo(from, typeBroadcastAck, rd)
+			_ = a.publishTo(from, TypeBroadcastAck, rd)
 		})
-	return nil
 }
 
 // onFetch answers another server's FETCH_SOCKETS with the local sockets.
@@ -588,30 +533,25 @@ func (a *Adapter) onFetch(from string, d fetchData) error {
 		}
 		out.Sockets = append(out.Sockets, w)
 	}
-	_ = a.publishTo(from, typeFetchSocketsResponse, out)
+	_ = a.publishTo(from, TypeFetchSocketsResponse, out)
 	return nil
 }
 
 // onServerSideEmit runs the handler of another server's server-side event
 // and replies when asked to.
-func (a *Adapter) onServerSideEmit(from string, d serverSideEmitData) error {
-	pkt, err := decodePacket(parser.Event, a.nsp.Name(), d.Packet)
-	if err != nil {
-		return err
-	}
-	reply, ok := a.nsp.HandleServerSideEmit(pkt.Event, pkt.Args)
+func (a *Adapter) onServerSideEmit(from string, d inServerSideEmit) {
+	reply, ok := a.nsp.HandleServerSideEmit(d.event, d.args)
 	if !ok {
-		a.log.Debug("sio/queue: no handler for server-side event", "event", pkt.Event)
-		return nil
+		a.log.Debug("sio/queue: no handler for server-side event", "event", d.event)
+		return
 	}
-	if d.RequestID == "" {
-		return nil
+	if d.requestID == "" {
+		return
 	}
-	rd, err := replyOf(d.RequestID, reply)
+	rd, err := replyOf(d.requestID, reply)
 	if err != nil {
-		a.log.Error("sio/queue: cannot encode server-side event reply", "event", pkt.Event, "err", err)
-		rd, _ = replyOf(d.RequestID, nil)
+		a.log.Error("sio/queue: cannot encode server-side event reply", "event", d.event, "err", err)
+		rd, _ = replyOf(d.requestID, nil)
 	}
-	_ = a.publishTo(from, typeServerSideEmitResponse, rd)
-	return nil
+	_ = a.publishTo(from, TypeServerSideEmitResponse, rd)
 }

@@ -16,25 +16,27 @@ import (
 	"github.com/socketio-go/sio/core/parser"
 )
 
-// messageType is the type of a cluster message (socket.io-adapter's
-// ClusterAdapter MessageType).
-type messageType int
+// MessageType is the type of a cluster message (socket.io-adapter's
+// ClusterAdapter MessageType); see the package documentation for the data
+// each one carries.
+type MessageType int
 
+// The message types.
 const (
-	typeInitialHeartbeat       messageType = 1
-	typeHeartbeat              messageType = 2
-	typeBroadcast              messageType = 3
-	typeSocketsJoin            messageType = 4
-	typeSocketsLeave           messageType = 5
-	typeDisconnectSockets      messageType = 6
-	typeFetchSockets           messageType = 7
-	typeFetchSocketsResponse   messageType = 8
-	typeServerSideEmit         messageType = 9
-	typeServerSideEmitResponse messageType = 10
-	typeBroadcastClientCount   messageType = 11
-	typeBroadcastAck           messageType = 12
-	typeAdapterClose           messageType = 13
-	maxMessageType                         = typeAdapterClose
+	TypeInitialHeartbeat       MessageType = 1  // a server starts: the others answer with a HEARTBEAT
+	TypeHeartbeat              MessageType = 2  // a server is alive
+	TypeBroadcast              MessageType = 3  // a broadcast, with acknowledgements when it has a requestId
+	TypeSocketsJoin            MessageType = 4  // SocketsJoin
+	TypeSocketsLeave           MessageType = 5  // SocketsLeave
+	TypeDisconnectSockets      MessageType = 6  // DisconnectSockets
+	TypeFetchSockets           MessageType = 7  // a FetchSockets request
+	TypeFetchSocketsResponse   MessageType = 8  // the answer to a FETCH_SOCKETS
+	TypeServerSideEmit         MessageType = 9  // a server-side event, with acknowledgements when it has a requestId
+	TypeServerSideEmitResponse MessageType = 10 // the reply to a SERVER_SIDE_EMIT with a requestId
+	TypeBroadcastClientCount   MessageType = 11 // how many clients of a server received a BROADCAST with acknowledgements
+	TypeBroadcastAck           MessageType = 12 // one client's acknowledgement of such a BROADCAST
+	TypeAdapterClose           MessageType = 13 // a server leaves the cluster
+	maxMessageType                         = TypeAdapterClose
 )
 
 // emitterUID is the uid of write-only publishers (emitters).
@@ -45,7 +47,8 @@ var typeNames = [...]string{"", "INITIAL_HEARTBEAT", "HEARTBEAT", "BROADCAST", "
 	"SERVER_SIDE_EMIT", "SERVER_SIDE_EMIT_RESPONSE", "BROADCAST_CLIENT_COUNT", "BROADCAST_ACK",
 	"ADAPTER_CLOSE"}
 
-func (t messageType) String() string {
+// String returns Node.js's name of the type ("BROADCAST", ...).
+func (t MessageType) String() string {
 	if t > 0 && t <= maxMessageType {
 		return typeNames[t]
 	}
@@ -56,7 +59,7 @@ func (t messageType) String() string {
 type outMessage struct {
 	UID  string      `msgpack:"uid"`
 	NSP  string      `msgpack:"nsp"`
-	Type messageType `msgpack:"type"`
+	Type MessageType `msgpack:"type"`
 	Data any         `msgpack:"data,omitempty"`
 }
 
@@ -65,7 +68,7 @@ type outMessage struct {
 type inMessage struct {
 	UID  string             `msgpack:"uid"`
 	NSP  string             `msgpack:"nsp"`
-	Type messageType        `msgpack:"type"`
+	Type MessageType        `msgpack:"type"`
 	Data msgpack.RawMessage `msgpack:"data"`
 }
 

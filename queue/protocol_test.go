@@ -176,8 +176,8 @@ func TestRequestTimeout(t *testing.T) {
 	}
 }
 
-// TestGarbage checks that undecodable and invalid messages are logged and
-// ignored.
+// TestGarbage checks that undecodable and invalid messages (MessagePack
+// and JSON) are logged and ignored.
 func TestGarbage(t *testing.T) {
 	c := newCluster(t, 2, clusterConfig{})
 	nd := c.nodes[1]
@@ -187,7 +187,8 @@ func TestGarbage(t *testing.T) {
 	for _, b := range [][]byte{
 		[]byte("garbage"),
 		{0xc1},
-		[]byte(`{"uid":"x","nsp":"/","type":3}`),
+		[]byte(`{"uid":"x","nsp":"/","type":3`),
+		[]byte(`{"uid":"emitter","nsp":"/","type":3}`), // JSON, but no data
 		{},
 	} {
 		peer.raw("socket.io#/#", b)
@@ -208,7 +209,7 @@ func TestGarbage(t *testing.T) {
 	// The reply channel has its own goroutine: wait for its log lines.
 	waitFor(t, "the log lines", func() bool {
 		logs := nd.logs.String()
-		return strings.Count(logs, "dropping undecodable message") == 8 && strings.Count(logs, "dropping invalid message") == 7
+		return strings.Count(logs, "dropping undecodable message") == 8 && strings.Count(logs, "dropping invalid message") == 9
 	})
 	if n := nd.ServerCount(context.Background()); n != 2 {
 		t.Errorf("ServerCount %d", n)
