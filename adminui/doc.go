@@ -22,7 +22,8 @@
 // without it pays nothing; in Production mode it only counts (atomic
 // counters per packet); in Development mode every socket, room and event
 // is also reported to the admin namespace, as it happens (a broadcast per
-// fact, skipped when no admin client can receive it).
+// fact, skipped when no admin client can receive it; event reports are
+// bounded by MaxEventReports per second).
 //
 // UIFiles returns the static-file rules that serve the UI itself (ui/dist
 // of the npm package @socket.io/admin-ui 0.5.1, with its fonts and icons

@@ -2,6 +2,8 @@ package adminui
 
 import (
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/socketio-go/sio/core"
 	"github.com/socketio-go/sio/core/engineio"
@@ -54,7 +56,7 @@ func (a *Admin) observer() *core.Observer {
 		a.emit("socket_updated", map[string]any{"id": s.ID(), "nsp": s.Namespace().Name(), "data": serializeData(data)})
 	}
 	o.EventReceived = func(s *core.Socket, event string, args core.Args) {
-		if s.Namespace() == a.nsp || !a.listening() {
+		if s.Namespace() == a.nsp || !a.listening() || !a.eventReports.allow() {
 			return
 		}
 		list := make([]any, 1, 1+args.Len())
@@ -69,7 +71,7 @@ func (a *Admin) observer() *core.Observer {
 		a.emit("event_received", s.Namespace().Name(), s.ID(), list, now())
 	}
 	o.EventSent = func(s *core.Socket, event string, args []any) {
-		if s.Namespace() == a.nsp || !a.listening() {
+		if s.Namespace() == a.nsp || !a.listening() || !a.eventReports.allow() {
 			return
 		}
 		list := make([]any, 0, 1+len(args))
@@ -127,4 +129,26 @@ func (c *connSockets) of(id string) []*core.Socket {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]*core.Socket(nil), c.m[id]...)
+}
+
+// MaxEventReports bounds the event_received and event_sent reports of
+// Development mode: at most this many per second per server (a broadcast
+// to N sockets is N event_sent reports, as in the Node.js package). The
+// others are dropped, so a busy server neither floods nor drops its admin
+// clients; the UI keeps the last 1,000 events of a namespace anyway.
+const MaxEventReports = 1000
+
+// limiter lets through at most MaxEventReports calls per second.
+type limiter struct {
+	second atomic.Int64 // the Unix second being counted
+	n      atomic.Int64 // the calls let through in it
+}
+
+func (l *limiter) allow() bool {
+	now := time.Now().Unix()
+	if l.second.Load() != now {
+		l.second.Store(now)
+		l.n.Store(0)
+	}
+	return l.n.Add(1) <= MaxEventReports
 }

@@ -39,8 +39,9 @@ type Admin struct {
 	// is connected here.
 	clustered bool
 
-	counters counters
-	conns    connSockets
+	counters     counters
+	conns        connSockets
+	eventReports limiter
 
 	stop     chan struct{}
 	done     chan struct{}
