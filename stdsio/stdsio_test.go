@@ -140,14 +140,14 @@ func TestPostTooLarge(t *testing.T) {
 		t.Errorf("open %s", recs[0])
 	}
 	e.post(sid, "4"+strings.Repeat("x", 99)) // exactly 100 bytes
-	resp, _ := e.do("POST", "EIO=4&transport=polling&sid="+sid, "4"+strings.Repeat("x", 100), nil)
-	if resp.StatusCode != http.StatusRequestEntityTooLarge {
-		t.Errorf("status %d", resp.StatusCode)
+	resp, body := e.do("POST", "EIO=4&transport=polling&sid="+sid, "4"+strings.Repeat("x", 100), nil)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || body != "" {
+		t.Errorf("status %d %q", resp.StatusCode, body)
 	}
 	if ev := e.closed(); ev.reason != engineio.ReasonTransportError {
 		t.Errorf("closed with %s", ev.reason)
 	}
-	if !strings.Contains(e.logs.String(), "POST body larger than MaxHTTPBufferSize") {
+	if !strings.Contains(e.logs.String(), `err="engineio: message larger than MaxHTTPBufferSize"`) {
 		t.Errorf("log %s", e.logs)
 	}
 }
@@ -225,7 +225,7 @@ func TestOriginRefused(t *testing.T) {
 	e := newEnv(t, engineio.Options{})
 	evil := http.Header{"Origin": {"http://evil.example"}}
 	resp, body := e.do("GET", "EIO=4&transport=polling", "", evil)
-	if resp.StatusCode != 400 || body != `{"code":3,"message":"Bad request"}` || resp.Header.Get("Access-Control-Allow-Origin") != "" {
+	if resp.StatusCode != 400 || body != `{"code":3,"message":"Not an accepted origin."}` || resp.Header.Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("polling: %d %s %v", resp.StatusCode, body, resp.Header)
 	}
 	_, resp, err := e.dial("EIO=4&transport=websocket", evil)
@@ -233,12 +233,13 @@ func TestOriginRefused(t *testing.T) {
 		t.Fatalf("websocket: %v %v", err, resp)
 	}
 	b, _ := io.ReadAll(resp.Body)
-	if string(b) != `{"code":3,"message":"Bad request"}` {
+	if string(b) != `{"code":3,"message":"Not an accepted origin."}` {
 		t.Errorf("websocket: %s", b)
 	}
+	// One warning says why, the second refusal is at debug level.
 	const why = `reason="origin \"http://evil.example\" is not the server's own origin and no allowed origins are configured"`
-	if n := strings.Count(e.logs.String(), why); n != 2 {
-		t.Errorf("log says why %d times, want 2:\n%s", n, e.logs)
+	if n, w := strings.Count(e.logs.String(), why), strings.Count(e.logs.String(), "level=WARN"); n != 2 || w != 1 {
+		t.Errorf("log says why %d times (want 2), %d warnings (want 1):\n%s", n, w, e.logs)
 	}
 	// The server's own origin is fine on both transports.
 	own := http.Header{"Origin": {e.ts.URL}}

@@ -5,7 +5,68 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 )
+
+// MessageOriginRefused is the message of the 400 answer to a request from
+// an origin the policy refuses (python-socketio's text).
+const MessageOriginRefused = "Not an accepted origin."
+
+// checkOriginAnswer applies the origin policy to r: nil when the request is
+// accepted, else the 400 answer {"code":3,"message":"Not an accepted
+// origin."}. The first refusal of an origin logs a warning (so the cause is
+// visible without a debug logger), then at most one per originWarnEvery;
+// the other refusals log at debug level.
+func (s *Server) checkOriginAnswer(r *Request) *Response {
+	why := s.checkOrigin(r)
+	if why == "" {
+		return nil
+	}
+	if s.originWarn.due(r.Header.Get("Origin"), time.Now()) {
+		s.log.Warn("engineio: origin refused; list it in the allowed origins (CORS.AllowedOrigins) to accept it",
+			"origin", r.Header.Get("Origin"), "reason", why, "path", r.Path, "remote", r.RemoteAddr)
+	} else {
+		s.log.Debug("engineio: origin refused", "origin", r.Header.Get("Origin"), "reason", why, "remote", r.RemoteAddr)
+	}
+	return s.refusal(r, CodeBadRequest, MessageOriginRefused, why)
+}
+
+// originWarnEvery is the shortest interval between two warnings about the
+// same refused origin.
+const originWarnEvery = time.Minute
+
+// maxOriginWarnings bounds the origins remembered by originWarnings; past
+// it, the memory starts afresh (a flood of distinct origins then warns at
+// most maxOriginWarnings times per originWarnEvery).
+const maxOriginWarnings = 1024
+
+// originWarnings remembers when each refused origin was last warned about.
+type originWarnings struct {
+	mu    sync.Mutex // guards the fields below
+	last  map[string]time.Time
+	epoch time.Time // when last was started afresh
+}
+
+// due reports whether a refusal of origin at now deserves a warning.
+func (w *originWarnings) due(origin string, now time.Time) bool {
+	if len(origin) > 256 {
+		origin = origin[:256] // bounds the memory an absurd header takes
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.last == nil || (len(w.last) >= maxOriginWarnings && now.Sub(w.epoch) >= originWarnEvery) {
+		w.last, w.epoch = make(map[string]time.Time), now
+	}
+	if t, ok := w.last[origin]; ok && now.Sub(t) < originWarnEvery {
+		return false
+	}
+	if len(w.last) >= maxOriginWarnings {
+		return false // remembered no more until the epoch ends
+	}
+	w.last[origin] = now
+	return true
+}
 
 // checkOrigin applies the origin policy to r. It returns "" when the request
 // is accepted, or the reason it is refused. The server's own origin is

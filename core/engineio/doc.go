@@ -21,5 +21,20 @@
 //
 // Protocol errors are answered as the reference server answers them: HTTP 400
 // with a JSON body {"code":N,"message":"..."} (codes 0 to 5), or 403 for a
-// request refused by Options.AllowRequest.
+// request refused by Options.AllowRequest; a polling POST larger than
+// Options.MaxHTTPBufferSize gets 413 with an empty body and closes the
+// session with reason "transport error". On a websocket, a protocol error
+// closes the session with a close frame whose status code says what was
+// wrong (1002 protocol error, 1007 invalid payload, 1009 too big) before the
+// connection ends. Each such close is one log line with the reason.
+//
+// # Upgrades
+//
+// A polling session upgrades as in the reference server: the probe, then a
+// check every 100 ms that releases a pending long-poll with a noop so the
+// client can pause polling, then the upgrade packet. A GET still pending
+// when the upgrade completes is refused with 400, as every later polling
+// request; a websocket that arrives for a session already on websocket, or
+// during another upgrade, completes its handshake and is closed with a close
+// frame.
 package engineio

@@ -263,8 +263,11 @@ type frame struct {
 }
 
 func (f frame) String() string {
-	if f.typ == wsBinary {
+	switch f.typ {
+	case wsBinary:
 		return fmt.Sprintf("binary %x", f.data)
+	case wsClose:
+		return fmt.Sprintf("close %d %q", f.closeCode(), f.data[min(2, len(f.data)):])
 	}
 	return string(f.data)
 }
@@ -355,6 +358,39 @@ func (c *fakeConn) WriteMessage(typ int, data []byte) error {
 	case <-timeout:
 		return &net.OpError{Op: "write", Net: "tcp", Err: os.ErrDeadlineExceeded}
 	}
+}
+
+// WriteControl is gorilla's: safe beside a running writer (it bypasses
+// the write deadline of WriteMessage and uses its own).
+func (c *fakeConn) WriteControl(typ int, data []byte, deadline time.Time) error {
+	select {
+	case <-c.closed:
+		return &net.OpError{Op: "write", Net: "tcp", Err: net.ErrClosed}
+	default:
+	}
+	c.writes.Add(1)
+	if c.sink != nil {
+		c.sink(frame{typ, data})
+		return nil
+	}
+	timeout, stop := deadlineTimer(deadline)
+	defer stop()
+	select {
+	case c.out <- frame{typ, bytes.Clone(data)}:
+		return nil
+	case <-c.closed:
+		return &net.OpError{Op: "write", Net: "tcp", Err: net.ErrClosed}
+	case <-timeout:
+		return &net.OpError{Op: "write", Net: "tcp", Err: os.ErrDeadlineExceeded}
+	}
+}
+
+// closeCode returns the status code of a close frame, 0 when it has none.
+func (f frame) closeCode() int {
+	if f.typ != wsClose || len(f.data) < 2 {
+		return 0
+	}
+	return int(f.data[0])<<8 | int(f.data[1])
 }
 
 func (c *fakeConn) SetReadDeadline(t time.Time) error {

@@ -25,6 +25,16 @@ func BinaryMessage(data []byte) *Message {
 	return &Message{typ: packetMessage, binary: true, data: data, frame: data}
 }
 
+// NewMessage returns a binary message carrying data when binary is true,
+// a text message otherwise: the pair Socket.OnMessage receives. The caller
+// must not modify data afterwards.
+func NewMessage(data []byte, binary bool) *Message {
+	if binary {
+		return BinaryMessage(data)
+	}
+	return TextMessage(data)
+}
+
 // Binary reports whether m is a binary message.
 func (m *Message) Binary() bool { return m.binary }
 
@@ -41,7 +51,6 @@ func controlMessage(t packetType, data []byte) *Message {
 // Shared control messages; immutable.
 var (
 	msgPing      = controlMessage(packetPing, nil)
-	msgPong      = controlMessage(packetPong, nil)
 	msgPongProbe = controlMessage(packetPong, []byte("probe"))
 	msgNoop      = controlMessage(packetNoop, nil)
 	msgClose     = controlMessage(packetClose, nil)

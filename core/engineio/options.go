@@ -100,6 +100,19 @@ type Options struct {
 	// the handshake.
 	InitialPacket []byte
 
+	// InitialHeaders, when not nil, may add headers to the answer to a
+	// handshake: the 200 of a polling handshake and the 101 of a
+	// websocket-only connection (Node's "initial_headers" event). r is the
+	// handshake request. It runs before Headers. Nil: no headers added.
+	InitialHeaders func(h http.Header, r *Request)
+	// Headers, when not nil, may add headers to every successful answer:
+	// each polling 200 (the handshake, long-polls and POSTs) and the 101
+	// of every websocket, upgrades included (Node's "headers" event).
+	// Error answers do not get them, as in the reference server. Adapters
+	// put the 101's headers in place through Ticket.Header. Nil: no
+	// headers added.
+	Headers func(h http.Header, r *Request)
+
 	// AllowRequest, when not nil, is called for every handshake (a
 	// polling handshake or a websocket-only connection; not for the
 	// upgrade of an existing session, as in the reference server); an
@@ -151,9 +164,10 @@ type CORSOptions struct {
 	// server's own origin is accepted, that is an Origin header whose
 	// scheme and host match the request's (X-Forwarded-Proto and
 	// X-Forwarded-Host are honoured). Requests without an Origin header
-	// are always accepted. A refused origin is answered 400 on both
-	// transports and logged with the reason; only listed origins get CORS
-	// response headers.
+	// are always accepted. A refused origin is answered 400 with
+	// {"code":3,"message":"Not an accepted origin."} on both transports;
+	// its first refusal logs a warning with the reason (then at most one a
+	// minute per origin). Only listed origins get CORS response headers.
 	AllowedOrigins []string
 	// AllowCredentials sends Access-Control-Allow-Credentials: true. The
 	// allowed origin is then echoed, never "*".

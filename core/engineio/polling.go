@@ -13,8 +13,8 @@ import (
 // done. The adapter writes the returned Response with an explicit status.
 func (s *Server) ServePoll(ctx context.Context, r *Request) *Response {
 	if r.Method == http.MethodOptions {
-		if why := s.checkOrigin(r); why != "" {
-			return s.refuse(r, CodeBadRequest, "", why)
+		if resp := s.checkOriginAnswer(r); resp != nil {
+			return resp
 		}
 		return s.preflight(r)
 	}
@@ -40,11 +40,14 @@ func (s *Server) ServePoll(ctx context.Context, r *Request) *Response {
 		return s.answer(r, sock.servePollGet(ctx))
 	case http.MethodPost:
 		if r.BodyTooLarge {
-			sock.log.Info("engineio: POST body larger than MaxHTTPBufferSize", "max", s.opts.MaxHTTPBufferSize)
-			sock.closeNow(ReasonTransportError, ErrMessageTooLarge)
-			resp := s.refuse(r, CodeBadRequest, "", "payload too large")
-			resp.Status = http.StatusRequestEntityTooLarge
-			return resp
+			// As the reference server answers it: 413 with an empty
+			// body. The pending GET gets a noop, not a close packet, so
+			// the client learns of the failure from the 413 ("transport
+			// error"), whichever answer it reads first.
+			sock.closeNoopPoll(ReasonTransportError, ErrMessageTooLarge)
+			h := http.Header{}
+			s.corsHeaders(r, h)
+			return &Response{Status: http.StatusRequestEntityTooLarge, Header: h}
 		}
 		return s.answer(r, sock.servePollPost(r.Body))
 	default:
@@ -61,9 +64,10 @@ func (e errorString) Error() string { return string(e) }
 
 // pollResult is what a session answers a GET or POST with.
 type pollResult struct {
-	body []byte
-	code int // an Engine.IO error code when >= 0
-	why  string
+	body   []byte
+	code   int // an Engine.IO error code when >= 0
+	why    string
+	logged bool // the error is already logged (the session's close line)
 }
 
 func (s *Server) pollHandshake(ctx context.Context, r *Request) *Response {
@@ -76,20 +80,33 @@ func (s *Server) pollHandshake(ctx context.Context, r *Request) *Response {
 	if err != nil {
 		return s.refuse(r, CodeBadRequest, "", err.Error())
 	}
-	resp := s.answer(r, sock.servePollGet(ctx))
-	if ck := s.sessionCookie(id); ck != "" && resp.Status == http.StatusOK {
-		resp.Header.Add("Set-Cookie", ck)
-	}
-	return resp
-}
-
-// answer turns a pollResult into a Response with CORS headers and, when it
-// pays, HTTP compression.
-func (s *Server) answer(r *Request, res pollResult) *Response {
+	res := sock.servePollGet(ctx)
 	if res.code >= 0 {
 		return s.refuse(r, res.code, "", res.why)
 	}
 	h := http.Header{}
+	if ck := s.sessionCookie(id); ck != "" {
+		h.Set("Set-Cookie", ck)
+	}
+	return s.answerWith(r, res, h, true)
+}
+
+// answer turns a pollResult into a Response with CORS headers, the
+// application's headers and, when it pays, HTTP compression.
+func (s *Server) answer(r *Request, res pollResult) *Response {
+	if res.code >= 0 {
+		if res.logged {
+			return s.refuseLogged(r, res.code, res.why)
+		}
+		return s.refuse(r, res.code, "", res.why)
+	}
+	return s.answerWith(r, res, http.Header{}, false)
+}
+
+// answerWith is answer for a successful result, adding to h; initial
+// marks the answer to a handshake.
+func (s *Server) answerWith(r *Request, res pollResult, h http.Header, initial bool) *Response {
+	s.addHeaders(h, r, initial)
 	s.corsHeaders(r, h)
 	h.Set("Content-Type", "text/plain; charset=UTF-8")
 	body := res.body
@@ -115,7 +132,7 @@ func (sock *Socket) servePollGet(ctx context.Context) pollResult {
 	sock.polling = true
 	var timer *time.Timer
 	gone := false // the client went away while waiting
-	for len(sock.queue) == 0 && sock.state != stateClosed && sock.transport == TransportPolling {
+	for len(sock.queue) == 0 && sock.state != stateClosed && sock.transport == TransportPolling && !sock.releasePoll {
 		sock.mu.Unlock()
 		if timer == nil {
 			timer = time.NewTimer(sock.srv.pollWindow())
@@ -138,7 +155,7 @@ func (sock *Socket) servePollGet(ctx context.Context) pollResult {
 			break
 		}
 	}
-	sock.polling = false
+	sock.polling, sock.releasePoll = false, false
 	if gone && sock.state != stateClosed && sock.transport == TransportPolling {
 		// As the reference server does: a long-poll whose client went away
 		// closes the session, rather than losing the messages it would
@@ -149,14 +166,21 @@ func (sock *Socket) servePollGet(ctx context.Context) pollResult {
 	}
 	var msgs []*Message
 	switch {
+	case sock.state == stateClosed && sock.closeNoop:
+		msgs = []*Message{msgNoop}
 	case sock.state == stateClosed:
 		msgs = []*Message{msgClose}
 	case sock.transport != TransportPolling:
-		// Upgraded while waiting: the queue now belongs to the websocket,
-		// and so does any wake-up token this request consumed.
-		msgs = []*Message{msgNoop}
-		defer sock.signal()
+		// Upgraded before or while waiting: the queue now belongs to the
+		// websocket, and so does any wake-up token this request consumed.
+		// As in the reference server, polling requests are refused from
+		// now on.
+		sock.mu.Unlock()
+		sock.signal()
+		return pollResult{code: CodeBadRequest, why: "session upgraded to websocket"}
 	case len(sock.queue) == 0:
+		// Nothing to send (the poll window ended, or an upgrade check
+		// releases this poll so the client can pause polling).
 		msgs = []*Message{msgNoop}
 	default:
 		msgs = sock.takeQueue(make([]*Message, 0, len(sock.queue)))
@@ -214,9 +238,9 @@ func (sock *Socket) servePollPost(body []byte) pollResult {
 	sock.posting = false
 	sock.mu.Unlock()
 	if err != nil && err != errStop {
-		sock.log.Info("engineio: bad POST payload", "err", err)
-		sock.closeNow(ReasonParseError, err)
-		return pollResult{code: CodeBadRequest, why: "parse error: " + err.Error()}
+		reason := packetErrorReason(err)
+		sock.closeNow(reason, err) // logs the error
+		return pollResult{code: CodeBadRequest, why: string(reason), logged: true}
 	}
 	return pollResult{body: []byte("ok"), code: -1}
 }

@@ -24,6 +24,12 @@ type Server struct {
 	// onConnection is set before serving starts and read without a lock.
 	onConnection func(*Socket)
 
+	// upgradeCheck is the period of the upgrade checks (a constant
+	// outside tests).
+	upgradeCheck time.Duration
+	// originWarn rate-limits the warnings about refused origins.
+	originWarn originWarnings
+
 	mu       sync.RWMutex // guards sessions and shutdown
 	sessions map[string]*Socket
 	shutdown bool
@@ -36,9 +42,10 @@ type Server struct {
 func New(opts Options) *Server {
 	opts = opts.withDefaults()
 	return &Server{
-		opts:     opts,
-		log:      opts.Logger,
-		sessions: make(map[string]*Socket),
+		opts:         opts,
+		log:          opts.Logger,
+		upgradeCheck: upgradeCheck,
+		sessions:     make(map[string]*Socket),
 	}
 }
 
@@ -117,7 +124,7 @@ func (s *Server) newID(r *Request) (string, error) {
 // callback. It fails when the server is shutting down.
 func (s *Server) open(id string, r *Request, transport string, ws Conn) (*Socket, error) {
 	sock := newSocket(s, id, r, transport)
-	sock.ws = ws
+	sock.ws, sock.wsBase64 = ws, ws != nil && r.Query.Get("b64") != ""
 	sock.queue = append(sock.queue, s.openMessage(id, transport))
 	if s.opts.InitialPacket != nil {
 		sock.queue = append(sock.queue, TextMessage(s.opts.InitialPacket))
@@ -197,6 +204,21 @@ func (s *Server) openMessage(id, transport string) *Message {
 func (s *Server) refuse(r *Request, code int, message, why string) *Response {
 	s.log.Info("engineio: request refused", "code", code, "reason", why,
 		"method", r.Method, "path", r.Path, "query", r.Query.Encode(), "remote", r.RemoteAddr)
+	return s.refusal(r, code, message, why)
+}
+
+// refuseLogged builds the error answer for a failure already logged at
+// info level (with the session's close), logging the refusal at debug level
+// only: bad input makes one log line.
+func (s *Server) refuseLogged(r *Request, code int, why string) *Response {
+	s.log.Debug("engineio: request refused", "code", code, "reason", why,
+		"method", r.Method, "path", r.Path, "remote", r.RemoteAddr)
+	return s.refusal(r, code, "", why)
+}
+
+// refusal reports a refused request to the observers and builds its error
+// answer; the caller has logged it.
+func (s *Server) refusal(r *Request, code int, message, why string) *Response {
 	if o := s.observer(); o != nil && o.Refused != nil {
 		o.Refused(r, code, why)
 	}
@@ -211,8 +233,8 @@ func (s *Server) verify(r *Request, transport string, upgrade bool) (*Socket, *R
 	if !s.opts.allows(transport) {
 		return nil, s.refuse(r, CodeUnknownTransport, "", "transport "+strconv.Quote(transport)+" is not enabled")
 	}
-	if why := s.checkOrigin(r); why != "" {
-		return nil, s.refuse(r, CodeBadRequest, "", why)
+	if resp := s.checkOriginAnswer(r); resp != nil {
+		return nil, resp
 	}
 	if sid := r.Query.Get("sid"); sid != "" {
 		sock := s.Socket(sid)
@@ -223,9 +245,12 @@ func (s *Server) verify(r *Request, transport string, upgrade bool) (*Socket, *R
 		if !upgrade && cur != transport {
 			return nil, s.refuse(r, CodeBadRequest, "", "session uses transport "+cur)
 		}
-		if upgrade && (cur != TransportPolling || s.opts.DisableUpgrades) {
+		if upgrade && s.opts.DisableUpgrades {
 			return nil, s.refuse(r, CodeBadRequest, "", "upgrade not allowed")
 		}
+		// A websocket for a session already on websocket is accepted
+		// and then closed with a close frame (Ticket.Serve), as the
+		// reference server does.
 		return sock, nil
 	}
 	if r.Method != http.MethodGet {

@@ -39,6 +39,10 @@ var (
 	// ErrQueueFull is returned when the outbound queue is full; see
 	// QueueFullPolicy.
 	ErrQueueFull = errors.New("engineio: outbound queue full")
+	// ErrHeartbeatDirection is the error OnClose receives when a client sent
+	// a ping: in Engine.IO v4 only the server pings, so the reference
+	// server closes such a session with reason "transport error".
+	ErrHeartbeatDirection = errors.New("engineio: invalid heartbeat direction (a v4 client never sends ping)")
 )
 
 type sessionState int
@@ -74,21 +78,33 @@ type Socket struct {
 	onMessage func(data []byte, binary bool)
 	onClose   func(reason CloseReason, err error)
 	// queue holds the messages not yet handed to a transport.
-	queue        []*Message
-	transport    string
-	ws           Conn // the active websocket, once upgraded or websocket-only
-	probeConn    Conn // the websocket of an upgrade probe in progress
-	state        sessionState
-	closeReason  CloseReason // the reason a graceful close will report
-	polling      bool        // a GET is waiting for messages
-	posting      bool        // a POST is being served
-	upgrading    bool        // a websocket probe is in progress
-	writerAlive  bool        // a websocket writer goroutine runs (writeLoop)
-	writing      bool        // it is writing a batch
-	batch        []*Message  // the writer's buffer, kept between runs
+	queue       []*Message
+	transport   string
+	ws          Conn // the active websocket, once upgraded or websocket-only
+	wsBase64    bool // its client asked for binary as base64 text (b64=1)
+	probeConn   Conn // the websocket of an upgrade probe in progress
+	state       sessionState
+	closeReason CloseReason    // the reason a graceful close will report
+	polling     bool           // a GET is waiting for messages
+	posting     bool           // a POST is being served
+	upgrading   bool           // a websocket probe is in progress
+	upgradeTick *upgradeChecks // during an upgrade, releases a pending GET
+	releasePoll bool           // the pending GET is to be answered with a noop now
+	// closeNoop: the pending GET of a closed session is answered with a
+	// noop, not a close packet, because the client does not need the
+	// server's close (it closed the session itself, or learns of the
+	// failure from the answer to its own request: a 413).
+	closeNoop bool
+	// wsCloseCode is the status code of the close frame the websocket
+	// gets when the session closes for a protocol error (0: none).
+	wsCloseCode  int
+	writerAlive  bool       // a websocket writer goroutine runs (writeLoop)
+	writing      bool       // it is writing a batch
+	batch        []*Message // the writer's buffer, kept between runs
 	writers      sync.WaitGroup
 	dropping     bool // messages were dropped since the queue last drained
 	awaitingPong bool
+	pongExtended bool        // a packet has extended the pong deadline of this ping
 	timer        *time.Timer // heartbeat
 	timerAt      time.Time   // when the heartbeat timer is due
 	graceTimer   *time.Timer // bounds a graceful close
@@ -148,6 +164,14 @@ func (s *Socket) SendText(text string) error { return s.Send(TextMessage([]byte(
 
 // SendBinary sends a binary message. data must not be modified afterwards.
 func (s *Socket) SendBinary(data []byte) error { return s.Send(BinaryMessage(data)) }
+
+// SendMessage sends data as a binary message when binary is true, as a
+// text message otherwise: the pair OnMessage receives, so an echo is
+// s.SendMessage(data, binary). A binary data must not be modified
+// afterwards.
+func (s *Socket) SendMessage(data []byte, binary bool) error {
+	return s.Send(NewMessage(data, binary))
+}
 
 // Send queues msgs for delivery, in order and without interleaving with
 // other Send calls. It does not wait for the transport.
@@ -296,6 +320,31 @@ func (s *Socket) takeQueue(dst []*Message) []*Message {
 // graceful close gave: the transport ending then is its consequence.
 func (s *Socket) closeNow(reason CloseReason, err error) { s.close(reason, err, false) }
 
+// closeNoopPoll closes the session at once and answers its pending
+// long-poll, if any, with a noop rather than a close packet: the client
+// closed the session itself (as the reference server's polling transport
+// answers it), or learns of the failure from the answer to its own request.
+func (s *Socket) closeNoopPoll(reason CloseReason, err error) {
+	s.mu.Lock()
+	if s.state != stateClosed {
+		s.closeNoop = true
+	}
+	s.mu.Unlock()
+	s.closeNow(reason, err)
+}
+
+// closeProtocolError closes the session for a protocol error found on its
+// websocket: the client gets a close frame with the status code (1002,
+// 1007, 1009) before the connection ends.
+func (s *Socket) closeProtocolError(code int, reason CloseReason, err error) {
+	s.mu.Lock()
+	if s.state != stateClosed {
+		s.wsCloseCode = code
+	}
+	s.mu.Unlock()
+	s.closeNow(reason, err)
+}
+
 // close implements closeNow; with async, the OnClose callback runs on a new
 // goroutine.
 func (s *Socket) close(reason CloseReason, err error, async bool) {
@@ -318,12 +367,17 @@ func (s *Socket) close(reason CloseReason, err error, async bool) {
 	if s.graceTimer != nil {
 		s.graceTimer.Stop()
 	}
-	ws, probe, onClose, transport := s.ws, s.probeConn, s.onClose, s.transport
+	ws, probe, onClose, transport, code := s.ws, s.probeConn, s.onClose, s.transport, s.wsCloseCode
 	s.mu.Unlock()
 	close(s.done)
 	if ws != nil {
-		// Wake the reader too: fasthttp's hijacked connections ignore
-		// Close until the handler returns, which the reader prevents.
+		if code != 0 {
+			// A protocol error: the client learns why from the close
+			// frame's status code before the connection ends.
+			writeCloseFrame(ws, code, string(reason), true)
+		}
+		// Wake the reader too: a Conn whose Close does not end a blocked
+		// read (an adapter's) still returns from ReadMessage.
 		_ = ws.SetReadDeadline(time.Now())
 		_ = ws.Close()
 	}
@@ -362,10 +416,16 @@ func (s *Socket) finishClosing() {
 }
 
 // callback runs a user callback, recovering and logging a panic.
-func (s *Socket) callback(name string, fn func()) {
+func (s *Socket) callback(name string, fn func()) { runCallback(s.log, name, fn) }
+
+// userCallback runs a user callback that belongs to no session, recovering
+// and logging a panic.
+func (s *Server) userCallback(name string, fn func()) { runCallback(s.log, name, fn) }
+
+func runCallback(log *slog.Logger, name string, fn func()) {
 	defer func() {
 		if v := recover(); v != nil {
-			s.log.Error("engineio: panic in callback", "callback", name, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			log.Error("engineio: panic in callback", "callback", name, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 		}
 	}()
 	fn()
@@ -398,7 +458,7 @@ func (s *Socket) heartbeat() {
 		s.closeNow(ReasonPingTimeout, nil)
 		return
 	}
-	s.awaitingPong = true
+	s.awaitingPong, s.pongExtended = true, false
 	s.queue = append(s.queue, msgPing)
 	s.resetTimer(s.srv.opts.PingTimeout)
 	s.mu.Unlock()
@@ -424,33 +484,52 @@ func (s *Socket) onPong() {
 var errStop = errors.New("engineio: session closed while reading")
 
 // handlePacket processes one packet from the client, on the reader path.
+// An error is a protocol error (see packetErrorReason); the caller closes
+// the session.
 func (s *Socket) handlePacket(p packet) error {
 	select {
 	case <-s.done:
 		return errStop
 	default:
 	}
+	s.mu.Lock()
+	if s.awaitingPong && !s.pongExtended && p.typ != packetPong && s.state == stateOpen {
+		// As the reference server does, a client that is clearly alive
+		// is not dropped because its pong is queued behind its own
+		// packets: the pong deadline moves once per ping.
+		s.pongExtended = true
+		s.resetTimer(s.srv.opts.PingTimeout)
+	}
+	fn := s.onMessage
+	s.mu.Unlock()
 	switch p.typ {
 	case packetMessage:
 		if o := s.srv.observer(); o != nil && o.PacketsIn != nil {
 			o.PacketsIn(s, 1, len(p.data))
 		}
-		s.mu.Lock()
-		fn := s.onMessage
-		s.mu.Unlock()
 		if fn != nil {
 			s.callback("OnMessage", func() { fn(p.data, p.binary) })
 		}
 	case packetPong:
 		s.onPong()
 	case packetPing:
-		s.enqueueControl(controlMessage(packetPong, p.data))
+		return ErrHeartbeatDirection
 	case packetClose:
-		s.closeNow(ReasonTransportClose, nil)
+		s.closeNoopPoll(ReasonTransportClose, nil)
 		return errStop
 	case packetNoop:
 	default:
 		return fmt.Errorf("%w: unexpected packet type %q", ErrInvalidPacket, byte(p.typ))
 	}
 	return nil
+}
+
+// packetErrorReason is the close reason for an error from handlePacket or
+// the packet decoder: a client ping is a transport error, as in the
+// reference server; anything else a parse error.
+func packetErrorReason(err error) CloseReason {
+	if errors.Is(err, ErrHeartbeatDirection) {
+		return ReasonTransportError
+	}
+	return ReasonParseError
 }

@@ -252,7 +252,7 @@ func TestCloseDrainIgnoresLateControl(t *testing.T) {
 	p, _ := openPoll(t, srv)
 	sock := rec.conn(t)
 	sock.Close()
-	p.mustPost("2") // a client ping: the server would answer with a pong
+	p.mustPost("3") // a late pong
 	if recs := p.get(); !equal(recs, []string{"1"}) {
 		t.Errorf("GET %q, want the close packet last", recs)
 	}

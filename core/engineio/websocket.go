@@ -2,11 +2,13 @@ package engineio
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // WebSocket message types, as gorilla/websocket numbers them.
@@ -16,11 +18,32 @@ const (
 	wsClose  = 8
 )
 
+// WebSocket close status codes (RFC 6455, section 7.4.1) the server sends.
+const (
+	closeNormal         = 1000
+	closeProtocolError  = 1002
+	closeInvalidPayload = 1007
+	closeInternalError  = 1011
+)
+
+// closeFrameTimeout bounds the write of a close frame: a client that does
+// not read gets its connection closed without one.
+const closeFrameTimeout = time.Second
+
 // Conn is an upgraded WebSocket connection. Its method set is
 // gorilla/websocket's, so *websocket.Conn from gorilla/websocket and from
 // fasthttp/websocket satisfy it as they are. The core calls ReadMessage from
 // one goroutine and WriteMessage from one other goroutine, never
-// concurrently with itself; Close may be called from any goroutine.
+// concurrently with itself; Close may be called from any goroutine, and
+// must end a write that is blocked on a client that does not read.
+//
+// When the connection also has gorilla's
+//
+//	WriteControl(messageType int, data []byte, deadline time.Time) error
+//
+// (both libraries' *Conn do), a session closed for a protocol error sends
+// a close frame with its status code (1002, 1007) before the connection
+// ends, even while the writer is busy; without it, only the TCP close.
 type Conn interface {
 	ReadMessage() (messageType int, p []byte, err error)
 	WriteMessage(messageType int, data []byte) error
@@ -30,12 +53,38 @@ type Conn interface {
 	Close() error
 }
 
+// controlWriter is implemented by connections whose WriteControl may be
+// called beside a running writer (gorilla/websocket's and
+// fasthttp/websocket's *Conn).
+type controlWriter interface {
+	WriteControl(messageType int, data []byte, deadline time.Time) error
+}
+
+// writeCloseFrame writes a close frame with code (0: an empty one, as the
+// reference server's ws.close() sends) and a short reason text. With
+// concurrent, a writer may be running: the frame is only written through
+// WriteControl, which is safe beside it.
+func writeCloseFrame(conn Conn, code int, text string, concurrent bool) {
+	var payload []byte
+	if code != 0 {
+		payload = append([]byte{byte(code >> 8), byte(code)}, text...)
+	}
+	if cw, ok := conn.(controlWriter); ok {
+		_ = cw.WriteControl(wsClose, payload, time.Now().Add(closeFrameTimeout))
+		return
+	}
+	if !concurrent {
+		_ = conn.SetWriteDeadline(time.Now().Add(closeFrameTimeout))
+		_ = conn.WriteMessage(wsClose, payload)
+	}
+}
+
 // Ticket is a validated WebSocket request, ready to be served once the
 // adapter has upgraded the connection.
 type Ticket struct {
 	srv  *Server
 	req  *Request
-	sock *Socket // the polling session being upgraded; nil for a new session
+	sock *Socket // the session being upgraded; nil for a new session
 	id   string  // the id of a new session
 }
 
@@ -67,16 +116,22 @@ func (s *Server) PrepareWebSocket(r *Request) (*Ticket, *Response) {
 func (t *Ticket) PerMessageDeflate() bool { return t.srv.opts.PerMessageDeflate }
 
 // Header returns the headers the adapter adds to its 101 Switching
-// Protocols answer (the session cookie of a new websocket-only session,
-// when Options.Cookie is set), or nil.
+// Protocols answer, or nil: for a new websocket-only session, the session
+// cookie (Options.Cookie) and Options.InitialHeaders; for every websocket,
+// Options.Headers. It runs those callbacks, so adapters call it once per
+// upgrade.
 func (t *Ticket) Header() http.Header {
-	if t.sock != nil {
+	h := http.Header{}
+	if t.sock == nil {
+		if ck := t.srv.sessionCookie(t.id); ck != "" {
+			h.Set("Set-Cookie", ck)
+		}
+	}
+	t.srv.addHeaders(h, t.req, t.sock == nil)
+	if len(h) == 0 {
 		return nil
 	}
-	if ck := t.srv.sessionCookie(t.id); ck != "" {
-		return http.Header{"Set-Cookie": {ck}}
-	}
-	return nil
+	return h
 }
 
 // Serve runs the session over conn and blocks until the session has left
@@ -91,7 +146,7 @@ func (t *Ticket) Serve(conn Conn) {
 	sock, err := t.srv.open(t.id, t.req, TransportWebSocket, conn)
 	if err != nil {
 		t.srv.log.Info("engineio: websocket session refused", "err", err, "remote", t.req.RemoteAddr)
-		_ = conn.WriteMessage(wsClose, []byte{0x03, 0xf3}) // 1011 internal error
+		writeCloseFrame(conn, closeInternalError, "", false)
 		_ = conn.Close()
 		return
 	}
@@ -99,24 +154,38 @@ func (t *Ticket) Serve(conn Conn) {
 }
 
 // serveUpgrade runs the probe of a polling → websocket upgrade, then serves
-// the session over conn when the client completes it.
+// the session over conn when the client completes it. A websocket that
+// cannot upgrade the session (it closed, already upgraded, or another
+// upgrade is in progress) is closed with a close frame, as the reference
+// server does after completing its handshake.
 func (t *Ticket) serveUpgrade(conn Conn) {
 	sock := t.sock
 	sock.mu.Lock()
 	if sock.state != stateOpen || sock.transport != TransportPolling || sock.upgrading {
+		why := "session closed"
+		switch {
+		case sock.state == stateOpen && sock.transport != TransportPolling:
+			why = "session already on websocket"
+		case sock.state == stateOpen:
+			why = "another upgrade in progress"
+		}
 		sock.mu.Unlock()
+		sock.log.Info("engineio: extra websocket closed", "reason", why, "remote", t.req.RemoteAddr)
+		writeCloseFrame(conn, 0, "", false)
 		_ = conn.Close()
 		return
 	}
 	sock.upgrading = true
 	sock.probeConn = conn // closed by closeNow
 	sock.mu.Unlock()
-	ok := sock.probe(conn)
+	ok := sock.probe(conn, t.req.Query.Get("b64") != "")
 	sock.mu.Lock()
 	sock.upgrading = false
 	sock.probeConn = nil
+	sock.stopUpgradeChecksLocked()
 	sock.mu.Unlock()
 	if !ok {
+		writeCloseFrame(conn, 0, "", false)
 		_ = conn.Close()
 		return
 	}
@@ -126,9 +195,14 @@ func (t *Ticket) serveUpgrade(conn Conn) {
 	sock.serveWebSocket(conn)
 }
 
+// upgradeCheck is how often, while an upgrade waits for the client's
+// upgrade packet, a pending long-poll is released with a noop so that the
+// client can pause polling (the reference server checks every 100 ms).
+const upgradeCheck = 100 * time.Millisecond
+
 // probe answers the client's "2probe" and waits for the upgrade packet,
 // within UpgradeTimeout. On success the session's transport is conn.
-func (sock *Socket) probe(conn Conn) bool {
+func (sock *Socket) probe(conn Conn, base64 bool) bool {
 	_ = conn.SetReadDeadline(time.Now().Add(sock.srv.opts.UpgradeTimeout))
 	typ, data, err := conn.ReadMessage()
 	if err != nil || typ != wsText || string(data) != "2probe" {
@@ -140,8 +214,7 @@ func (sock *Socket) probe(conn Conn) bool {
 		sock.log.Info("engineio: upgrade failed: writing probe answer", "err", err)
 		return false
 	}
-	// Release a pending long-poll so the client can pause polling.
-	sock.enqueueControl(msgNoop)
+	sock.startUpgradeChecks()
 	typ, data, err = conn.ReadMessage()
 	if err != nil || typ != wsText || string(data) != "5" {
 		sock.log.Info("engineio: upgrade failed: no upgrade packet", "err", err)
@@ -153,19 +226,56 @@ func (sock *Socket) probe(conn Conn) bool {
 		return false
 	}
 	sock.transport = TransportWebSocket
-	sock.ws = conn
-	// The noop was for a long-poll; if none took it, drop it.
-	q := sock.queue[:0]
-	for _, m := range sock.queue {
-		if m != msgNoop {
-			q = append(q, m)
-		}
-	}
-	clear(sock.queue[len(q):])
-	sock.queue = q
-	close(sock.upgraded)
+	sock.ws, sock.wsBase64 = conn, base64
+	close(sock.upgraded) // a long-poll still pending is refused
 	sock.log.Debug("engineio: upgraded to websocket")
 	return true
+}
+
+// startUpgradeChecks releases the pending long-poll with a noop every
+// upgradeCheck until the upgrade ends, so that the client, which waits for
+// its poll to complete before it sends the upgrade packet, can finish. The
+// noop is never queued: a GET that arrives later, or finds data, does not
+// see it.
+func (sock *Socket) startUpgradeChecks() {
+	every := sock.srv.upgradeCheck
+	sock.mu.Lock()
+	defer sock.mu.Unlock()
+	if !sock.upgrading || sock.state != stateOpen {
+		return
+	}
+	uc := &upgradeChecks{}
+	var tick func()
+	tick = func() {
+		sock.mu.Lock()
+		if sock.upgradeTick != uc { // this upgrade has ended
+			sock.mu.Unlock()
+			return
+		}
+		release := sock.polling && !sock.releasePoll
+		if release {
+			sock.releasePoll = true
+		}
+		uc.timer = time.AfterFunc(every, tick)
+		sock.mu.Unlock()
+		if release {
+			sock.wake1()
+		}
+	}
+	uc.timer = time.AfterFunc(every, tick)
+	sock.upgradeTick = uc
+}
+
+// upgradeChecks is the timer of one upgrade's checks; Socket.mu guards it.
+type upgradeChecks struct{ timer *time.Timer }
+
+// stopUpgradeChecksLocked ends the checks of the current upgrade. s.mu
+// must be held.
+func (s *Socket) stopUpgradeChecksLocked() {
+	if s.upgradeTick != nil {
+		s.upgradeTick.timer.Stop()
+		s.upgradeTick = nil
+	}
 }
 
 // serveWebSocket runs the session's reader on this goroutine until the
@@ -200,9 +310,17 @@ func (sock *Socket) readLoop(conn Conn) error {
 		case wsBinary:
 			p = packet{typ: packetMessage, data: data, binary: true}
 		case wsText:
-			if p, err = decodePacket(data); err != nil || p.binary {
-				sock.log.Info("engineio: bad websocket frame", "err", err)
-				sock.closeNow(ReasonParseError, errors.Join(ErrInvalidPacket, err))
+			// Text frames carry UTF-8 (RFC 6455); "b" + base64 is a
+			// binary message from a client that cannot send binary
+			// frames (forceBase64).
+			code := closeInvalidPayload
+			if !utf8.Valid(data) {
+				err = fmt.Errorf("%w: text frame is not valid UTF-8", ErrInvalidPacket)
+			} else if p, err = decodePacket(data); err != nil && (len(data) == 0 || data[0] != 'b') {
+				code = closeProtocolError
+			}
+			if err != nil {
+				sock.closeProtocolError(code, ReasonParseError, err)
 				return nil
 			}
 		default:
@@ -210,8 +328,7 @@ func (sock *Socket) readLoop(conn Conn) error {
 		}
 		if err := sock.handlePacket(p); err != nil {
 			if err != errStop {
-				sock.log.Info("engineio: bad packet", "err", err)
-				sock.closeNow(ReasonParseError, err)
+				sock.closeProtocolError(closeProtocolError, packetErrorReason(err), err)
 			}
 			return nil
 		}
@@ -257,7 +374,7 @@ func (sock *Socket) writeLoop() {
 	writeTimeout := sock.srv.opts.PingInterval + sock.srv.opts.PingTimeout
 	var linger *time.Timer
 	sock.mu.Lock()
-	conn, batch := sock.ws, sock.batch
+	conn, batch, base64 := sock.ws, sock.batch, sock.wsBase64
 	var cs compressionSetter
 	if sock.srv.opts.PerMessageDeflate {
 		cs, _ = conn.(compressionSetter)
@@ -300,21 +417,26 @@ func (sock *Socket) writeLoop() {
 		sock.mu.Unlock()
 		_ = conn.SetWriteDeadline(time.Now().Add(writeTimeout))
 		for i, m := range batch {
-			typ := wsText
-			if m.binary {
+			typ, frame := wsText, m.frame
+			switch {
+			case m.binary && base64:
+				// b64=1: binary as "b" + base64 text, as the
+				// reference server sends it to such clients.
+				frame = appendPollRecord(nil, m)
+			case m.binary:
 				typ = wsBinary
 			}
 			if cs != nil {
 				cs.EnableWriteCompression(!m.uncompressed)
 			}
-			if err := conn.WriteMessage(typ, m.frame); err != nil {
+			if err := conn.WriteMessage(typ, frame); err != nil {
 				sock.closeNow(ReasonTransportError, err)
 				return
 			}
 			batch[i] = nil
 		}
 		if closing {
-			_ = conn.WriteMessage(wsClose, []byte{0x03, 0xe8}) // 1000 normal closure
+			_ = conn.WriteMessage(wsClose, []byte{closeNormal >> 8, closeNormal & 0xff})
 			sock.finishClosing()
 			return
 		}

@@ -40,11 +40,6 @@ func TestWebSocketOnly(t *testing.T) {
 			t.Errorf("frame %v, want %v", got, want)
 		}
 	}
-	// A client ping (not part of v4, but harmless) is answered.
-	c.sendText("2probe")
-	if f := c.recv(t); f.String() != "3probe" {
-		t.Errorf("frame %v", f)
-	}
 	// Other frame types are ignored.
 	c.send(9, "")
 	c.sendText("1")
@@ -57,18 +52,47 @@ func TestWebSocketOnly(t *testing.T) {
 	}
 }
 
+// A protocol error ends with a close frame whose status code says what was
+// wrong, then the TCP close, and one log line with a readable reason.
 func TestWebSocketBadFrames(t *testing.T) {
-	for _, text := range []string{"", "9", "bAQID", "0", "5"} {
+	tests := []struct {
+		frame  string
+		code   int
+		reason CloseReason
+		err    string
+	}{
+		{"", closeProtocolError, ReasonParseError, "engineio: invalid packet: empty"},
+		{"9", closeProtocolError, ReasonParseError, "engineio: invalid packet: unknown type '9'"},
+		{"0", closeProtocolError, ReasonParseError, "engineio: invalid packet: unexpected packet type '0'"},
+		{"5", closeProtocolError, ReasonParseError, "engineio: invalid packet: unexpected packet type '5'"},
+		{"b@@@", closeInvalidPayload, ReasonParseError, "engineio: invalid packet: bad base64: illegal base64 data at input byte 0"},
+		{"4\xff\xfe", closeInvalidPayload, ReasonParseError, "engineio: invalid packet: text frame is not valid UTF-8"},
+		{"2", closeProtocolError, ReasonTransportError, ErrHeartbeatDirection.Error()},
+	}
+	for _, tt := range tests {
 		srv, logs := newTestServer(t, Options{})
 		rec := newRecorder(srv)
 		c, done := serveWS(t, srv, "EIO=4&transport=websocket")
-		c.sendText(text)
-		if ev := rec.closed(t); ev.reason != ReasonParseError || !errors.Is(ev.err, ErrInvalidPacket) {
-			t.Errorf("frame %q: closed with %s %v", text, ev.reason, ev.err)
+		c.recv(t) // open
+		c.sendText(tt.frame)
+		ev := rec.closed(t)
+		if ev.reason != tt.reason || ev.err == nil || ev.err.Error() != tt.err {
+			t.Errorf("frame %q: closed with %s %v", tt.frame, ev.reason, ev.err)
+		}
+		if tt.reason == ReasonParseError && !errors.Is(ev.err, ErrInvalidPacket) {
+			t.Errorf("frame %q: %v is not ErrInvalidPacket", tt.frame, ev.err)
+		}
+		if f := c.recv(t); f.closeCode() != tt.code {
+			t.Errorf("frame %q: answered %v, want close %d", tt.frame, f, tt.code)
 		}
 		waitDone(t, done, "Serve")
-		if !strings.Contains(logs.String(), "bad") {
-			t.Errorf("frame %q: log %s", text, logs)
+		if !c.isClosed() {
+			t.Errorf("frame %q: connection left open", tt.frame)
+		}
+		// One info line, with the reason once.
+		want := fmt.Sprintf("reason=%q err=%q", tt.reason, tt.err)
+		if n := strings.Count(logs.String(), "level=INFO"); n != 1 || strings.Count(logs.String(), want) != 1 {
+			t.Errorf("frame %q: %d info lines, want one with %s: %s", tt.frame, n, want, logs)
 		}
 	}
 }
@@ -215,10 +239,6 @@ func TestUpgrade(t *testing.T) {
 	if resp := p.post("4late"); resp.Status != 400 {
 		t.Errorf("late POST: %d %s", resp.Status, resp.Body)
 	}
-	// So is a second upgrade.
-	if _, resp := srv.PrepareWebSocket(testRequest("GET", "EIO=4&transport=websocket&sid="+p.sid, nil)); resp == nil || resp.Status != 400 {
-		t.Errorf("second upgrade: %+v", resp)
-	}
 	if srv.Socket(p.sid) != sock {
 		t.Fatal("session closed")
 	}
@@ -232,23 +252,23 @@ func TestUpgrade(t *testing.T) {
 	}
 }
 
-// A GET pending when the transport switches is released at once, and the
-// messages sent afterwards go to the websocket.
-func TestUpgradeReleasesLatePoll(t *testing.T) {
-	_, _, p, sock, c, _, _ := upgradeSetup(t, Options{})
+// A GET that is pending while an upgrade waits for the upgrade packet is
+// held until the upgrade resolves: once the upgrade completes, it is
+// refused, as every later polling request is; the messages sent afterwards
+// go to the websocket.
+func TestUpgradeRefusesPendingPoll(t *testing.T) {
+	srv, _, p, sock, c, _, _ := upgradeSetup(t, Options{})
+	srv.upgradeCheck = time.Hour // no check releases the GET
 	c.sendText("2probe")
 	c.recv(t)
-	if recs := p.get(); !equal(recs, []string{"6"}) { // the probe's noop
-		t.Errorf("GET %q", recs)
-	}
-	got := make(chan []string)
-	go func() { got <- p.get() }() // a client that keeps polling
+	got := make(chan *Response)
+	go func() { got <- p.getCtx(context.Background()) }()
 	waitFor(t, "pending GET", sock.Writable)
 	c.sendText("5")
 	select {
-	case recs := <-got:
-		if !equal(recs, []string{"6"}) {
-			t.Errorf("GET %q", recs)
+	case resp := <-got:
+		if resp.Status != 400 || string(resp.Body) != `{"code":3,"message":"Bad request"}` {
+			t.Errorf("pending GET: %d %s", resp.Status, resp.Body)
 		}
 	case <-time.After(wait):
 		t.Fatal("pending GET not released by the upgrade")
@@ -259,6 +279,66 @@ func TestUpgradeReleasesLatePoll(t *testing.T) {
 			t.Fatalf("frame %v", f)
 		}
 	}
+}
+
+// An upgrade that is abandoned while a GET is held leaves the GET as any
+// long-poll: it is answered with the next message.
+func TestUpgradeAbandonedWithPendingPoll(t *testing.T) {
+	srv, _, p, sock, c, done, _ := upgradeSetup(t, Options{})
+	srv.upgradeCheck = time.Hour
+	c.sendText("2probe")
+	c.recv(t)
+	got := make(chan []string)
+	go func() { got <- p.get() }()
+	waitFor(t, "pending GET", sock.Writable)
+	c.readErr <- io.ErrUnexpectedEOF // the probe connection drops
+	waitDone(t, done, "Serve of the failed probe")
+	select {
+	case recs := <-got:
+		t.Fatalf("GET answered %q by the failed upgrade", recs)
+	default:
+	}
+	_ = sock.SendText("after")
+	if recs := <-got; !equal(recs, []string{"4after"}) {
+		t.Errorf("GET %q", recs)
+	}
+}
+
+// While an upgrade waits for the upgrade packet, no noop is queued: a GET
+// that finds data gets only the data, and the websocket gets no noop.
+func TestUpgradeNoopNotQueued(t *testing.T) {
+	srv, rec, p, sock, c, _, _ := upgradeSetup(t, Options{})
+	srv.upgradeCheck = time.Hour
+	rec.echo = true
+	c.sendText("2probe")
+	c.recv(t)
+	p.mustPost("4hello")
+	rec.msg(t)
+	if recs := p.get(); !equal(recs, []string{"4hello"}) {
+		t.Errorf("GET %q, want the echo without a noop", recs)
+	}
+	c.sendText("5")
+	waitFor(t, "upgrade", func() bool { return sock.Transport() == TransportWebSocket })
+	_ = sock.SendText("on ws")
+	if f := c.recv(t); f.String() != "4on ws" {
+		t.Errorf("frame %v, want no noop on the websocket", f)
+	}
+}
+
+// A GET pending while the upgrade waits for the upgrade packet is released
+// with a noop by the next check (the reference server checks every
+// 100 ms), so the client can pause polling and send the upgrade packet.
+func TestUpgradeCheckReleasesPoll(t *testing.T) {
+	_, _, p, sock, c, _, _ := upgradeSetup(t, Options{})
+	c.sendText("2probe")
+	c.recv(t)
+	for range 2 { // every check, while the client keeps polling
+		if recs := p.get(); !equal(recs, []string{"6"}) {
+			t.Errorf("GET %q", recs)
+		}
+	}
+	c.sendText("5")
+	waitFor(t, "upgrade", func() bool { return sock.Transport() == TransportWebSocket })
 }
 
 func TestUpgradeAbandoned(t *testing.T) {
@@ -352,6 +432,9 @@ func TestConcurrentUpgrade(t *testing.T) {
 	}
 	c2 := newFakeConn(4)
 	ticket.Serve(c2) // returns at once: an upgrade is in progress
+	if f := c2.recv(t); f.typ != wsClose || len(f.data) != 0 {
+		t.Errorf("second probe connection got %v, want an empty close frame", f)
+	}
 	if !c2.isClosed() {
 		t.Error("second probe connection left open")
 	}
