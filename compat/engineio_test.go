@@ -22,12 +22,14 @@ import (
 //
 //	/engine.io/  normal heartbeat (pings every second, generous timeout)
 //	/heartbeat/  short heartbeat, for the ping-timeout tests
+//	/small/      normal heartbeat, MaxHTTPBufferSize of 1000 bytes
 //	/control/    server-side facts for the node tests (see controlHandler)
 //
 // Run it with: go test ./compat/ -run Engine -v
 const (
 	echoPath      = "/engine.io/"
 	heartbeatPath = "/heartbeat/"
+	smallPath     = "/small/"
 
 	// The echo server pings often enough that heartbeats happen during the
 	// tests, with a timeout loose enough for a loaded machine.
@@ -70,12 +72,21 @@ func TestEngineIOClient(t *testing.T) {
 		Logger:       logger.With("server", "heartbeat"),
 	})
 
+	smallSrv := newEchoServer(sessions, engineio.Options{
+		Path:              smallPath,
+		PingInterval:      echoPingInterval,
+		PingTimeout:       echoPingTimeout,
+		MaxHTTPBufferSize: 1000,
+		CORS:              engineio.CORSOptions{AllowedOrigins: []string{"*"}},
+		Logger:            logger.With("server", "small"),
+	})
+
 	stopControl := make(chan struct{})
 	control := http.NewServeMux()
 	control.Handle("GET /control/closed", controlHandler(sessions, stopControl))
-	// Both Engine.IO servers are mounted as middleware: each passes every
+	// The Engine.IO servers are mounted as middleware: each passes every
 	// other path on, down to the control endpoint.
-	handler := stdsio.Middleware(echoSrv)(stdsio.Middleware(hbSrv)(control))
+	handler := stdsio.Middleware(echoSrv)(stdsio.Middleware(hbSrv)(stdsio.Middleware(smallSrv)(control)))
 	ts := httptest.NewServer(handler)
 
 	stopped := false
@@ -93,6 +104,9 @@ func TestEngineIOClient(t *testing.T) {
 		if err := hbSrv.Shutdown(ctx); err != nil {
 			t.Errorf("heartbeat server shutdown: %v", err)
 		}
+		if err := smallSrv.Shutdown(ctx); err != nil {
+			t.Errorf("small server shutdown: %v", err)
+		}
 		ts.Close()
 	}
 	t.Cleanup(stop)
@@ -101,6 +115,7 @@ func TestEngineIOClient(t *testing.T) {
 		"EIO_URL=" + ts.URL,
 		"EIO_PATH=" + echoPath,
 		"EIO_HB_PATH=" + heartbeatPath,
+		"EIO_SMALL_PATH=" + smallPath,
 	}, "engineio/")
 
 	// Server-side facts once the clients are gone: every session the node
@@ -122,13 +137,7 @@ func newEchoServer(log *sessionLog, opts engineio.Options) *engineio.Server {
 				s.Close()
 				return
 			}
-			var err error
-			if binary {
-				err = s.SendBinary(data)
-			} else {
-				err = s.SendText(string(data))
-			}
-			if err != nil {
+			if err := s.SendMessage(data, binary); err != nil {
 				rec.sendFailed(err)
 			}
 		})

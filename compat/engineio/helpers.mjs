@@ -4,6 +4,7 @@
 //   EIO_URL      base URL of the test server, e.g. http://127.0.0.1:40123
 //   EIO_PATH     path of the echo server (normal heartbeat), e.g. /engine.io/
 //   EIO_HB_PATH  path of the echo server with a short heartbeat, e.g. /heartbeat/
+//   EIO_SMALL_PATH  path of the echo server accepting messages of 1000 bytes at most
 // Both servers echo every message unchanged (text stays text, binary stays
 // binary) and close the socket when they receive the text message "close-me".
 // The control endpoint GET /control/closed?sid=SID waits until the server has
@@ -18,6 +19,7 @@ import { Socket } from "engine.io-client";
 export const BASE_URL = process.env.EIO_URL;
 export const PATH = process.env.EIO_PATH || "/engine.io/";
 export const HB_PATH = process.env.EIO_HB_PATH || "/heartbeat/";
+export const SMALL_PATH = process.env.EIO_SMALL_PATH || "/small/";
 
 if (!BASE_URL) {
   throw new Error("EIO_URL is not set: run these tests through `go test ./compat/`");
