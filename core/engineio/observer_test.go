@@ -57,7 +57,7 @@ func TestObserverSessionFacts(t *testing.T) {
 
 	p, _ := openPoll(t, srv)
 	sock := rec.conn(t)
-	p.mustPost("4hello\x1e2")
+	p.mustPost("4hello\x1e6") // a noop: control packets are not counted
 	rec.msg(t)
 	if err := sock.SendText("abc"); err != nil {
 		t.Fatal(err)
