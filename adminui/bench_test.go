@@ -108,7 +108,10 @@ func BenchmarkBroadcast(b *testing.B) {
 	for _, m := range benchModes {
 		b.Run(m.name, func(b *testing.B) {
 			srv, cs := benchSetup(b, m.mode, clients)
-			var got atomic.Int64
+			// The readers count the deliveries and signal when the count
+			// reaches target.
+			var got, target atomic.Int64
+			reached := make(chan struct{}, 1)
 			ctx, cancel := context.WithCancel(context.Background())
 			var wg sync.WaitGroup
 			for _, c := range cs {
@@ -119,18 +122,24 @@ func BenchmarkBroadcast(b *testing.B) {
 						if _, err := c.NextEvent(ctx); err != nil {
 							return
 						}
-						got.Add(1)
+						if got.Add(1) == target.Load() {
+							reached <- struct{}{}
+						}
 					}
 				}()
 			}
 			b.ResetTimer()
 			start := time.Now()
 			for i := 0; i < b.N; i++ {
+				if (i+1)%window == 0 || i == b.N-1 {
+					target.Store(int64(i+1) * clients)
+				}
 				_ = srv.Emit("news", "hello, world", i)
 				if (i+1)%window == 0 || i == b.N-1 {
-					want := int64(i+1) * clients
-					for got.Load() < want {
-						time.Sleep(50 * time.Microsecond) // waiting for the clients, not timing
+					select {
+					case <-reached:
+					case <-time.After(time.Minute):
+						b.Fatalf("%d deliveries of %d", got.Load(), target.Load())
 					}
 				}
 			}

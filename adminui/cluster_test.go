@@ -66,6 +66,33 @@ func nodePeer(t *testing.T, bus *queue.MemoryBus, nsps ...string) {
 	}
 }
 
+// Servers of a cluster have distinct default ids, even on one host.
+func TestClusterServerIDs(t *testing.T) {
+	bus := queue.NewMemoryBus()
+	defer bus.Close()
+	ids := map[string]bool{}
+	for range 2 {
+		srv := core.NewServer(core.Options{ClientManager: queue.NewManager(bus, queue.Options{})})
+		admin, err := adminui.Instrument(srv, adminui.Config{Auth: adminui.NoAuth()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[admin.ServerID()] = true
+		admin.Close()
+		_ = srv.Shutdown(context.Background())
+	}
+	if len(ids) != 2 {
+		t.Errorf("server ids %v", ids)
+	}
+	srv := core.NewServer(core.Options{})
+	defer srv.Shutdown(context.Background())
+	admin, _ := adminui.Instrument(srv, adminui.Config{Auth: adminui.NoAuth()})
+	defer admin.Close()
+	if strings.Contains(admin.ServerID(), "#") {
+		t.Errorf("single server id %q", admin.ServerID())
+	}
+}
+
 // A Node.js server answering the cluster-wide socket listing does not
 // break it: its sockets are listed with their client id and transport from
 // data._admin, without _admin in data, beside this server's.

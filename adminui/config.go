@@ -49,7 +49,9 @@ type Config struct {
 	// Mode is Development or Production. Zero: Development.
 	Mode Mode
 	// ServerID names this server in the UI; it must be unique in a
-	// cluster. Zero: the host name.
+	// cluster. Zero: the host name, followed by "#" and the cluster
+	// manager's id of this server when the ClientManager gives one (the
+	// managers of package queue do), so servers on one host differ.
 	ServerID string
 	// StatsInterval is how often server_stats is sent. Zero: 2s.
 	StatsInterval time.Duration

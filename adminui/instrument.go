@@ -64,6 +64,7 @@ type Admin struct {
 // Call it before serving, once per server. Close stops the statistics
 // and removes the instrumentation (the admin namespace stays).
 func Instrument(srv *core.Server, cfg Config) (*Admin, error) {
+	explicitID := cfg.ServerID != ""
 	cfg, err := cfg.withDefaults(srv.Options().Logger)
 	if err != nil {
 		return nil, err
@@ -79,6 +80,9 @@ func Instrument(srv *core.Server, cfg Config) (*Admin, error) {
 	a.nsp = srv.Of(cfg.Namespace)
 	_, local := a.nsp.Adapter().(*core.MemoryAdapter)
 	a.clustered = !local
+	if u, ok := a.nsp.Adapter().(interface{ UID() string }); ok && a.cfg.ServerID == hostname && !explicitID {
+		a.cfg.ServerID = hostname + "#" + u.UID()
+	}
 	if !cfg.ReadOnly {
 		a.features = []string{featureEmit, featureJoin, featureLeave, featureDisconnect,
 			featureMJoin, featureMLeave, featureMDisconnect}
