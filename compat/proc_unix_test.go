@@ -15,3 +15,10 @@ func setProcessGroup(cmd *exec.Cmd) {
 		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
 }
+
+// interruptGroup sends SIGINT to cmd's process group (see setProcessGroup):
+// what Ctrl-C in a terminal does, reaching `go run` and the program it
+// started alike.
+func interruptGroup(cmd *exec.Cmd) error {
+	return syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
+}

@@ -4,7 +4,7 @@
 // server's acknowledgement) and see each other leave.
 //
 // Run by compat/browser_test.go (go test ./compat/ -run Browser -v), which
-// starts the chat server and sets CHAT_URL, CHROMIUM, BROWSER_PROFILE and
+// starts the chat program and sets CHAT_URL, CHROMIUM, BROWSER_PROFILE and
 // SCREENSHOT_DIR.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -45,7 +45,7 @@ test("two users chat in two Chromium pages", async (t) => {
 
   await step(t, "the page loads the client script and connects over websocket", async () => {
     for (const page of [alice, bob]) {
-      assert.equal(await page.evaluate(() => typeof io), "function", "io() from /socket.io.min.js");
+      assert.equal(await page.evaluate(() => typeof io), "function", "io() from /socket.io/socket.io.min.js");
       assert.equal(await page.locator("#missing").isHidden(), true);
       // The client starts with polling and upgrades.
       await shows(page, "#status[data-state=connected]", "websocket");

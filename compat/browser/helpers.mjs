@@ -16,9 +16,11 @@ export function required(name) {
 export const shots = required("SCREENSHOT_DIR");
 
 // launch starts Debian's Chromium (CHROMIUM) headless with a fresh profile
-// (BROWSER_PROFILE, an empty directory).
-export async function launch() {
+// (BROWSER_PROFILE, an empty directory); options are added to playwright's
+// (ignoreHTTPSErrors for a self-signed certificate).
+export async function launch(options = {}) {
   const context = await chromium.launchPersistentContext(required("BROWSER_PROFILE"), {
+    ...options,
     executablePath: required("CHROMIUM"),
     headless: true,
     args: [

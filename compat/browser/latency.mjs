@@ -4,7 +4,7 @@
 // acknowledgement.
 //
 // Run by compat/browser_test.go (go test ./compat/ -run Browser -v), which
-// starts the latency server and sets LATENCY_URL, CHROMIUM, BROWSER_PROFILE
+// starts the latency program and sets LATENCY_URL, CHROMIUM, BROWSER_PROFILE
 // and SCREENSHOT_DIR.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -26,7 +26,7 @@ test("the latency page measures round trips", async (t) => {
   const page = await open(context, url, "latency", problems);
 
   await step(t, "connects and upgrades to websocket", async () => {
-    assert.equal(await page.evaluate(() => typeof io), "function", "io() from /socket.io.min.js");
+    assert.equal(await page.evaluate(() => typeof io), "function", "io() from /socket.io/socket.io.min.js");
     await page.locator("#transport", { hasText: "websocket" }).waitFor();
   });
 

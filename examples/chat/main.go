@@ -2,39 +2,83 @@
 // and leaves, how many are online and who is typing; your messages go to
 // everyone else, and the server's acknowledgement marks them delivered.
 //
-// From the root of the sio repository:
+//	go run ./examples/chat   # then open http://127.0.0.1:8080 in two tabs
 //
-//	cd compat && npm ci && cd ..   # once: installs the browser client from npm
-//	go run ./examples/chat         # then open http://127.0.0.1:8080 in two tabs
+// The page loads the official browser client from
+// /socket.io/socket.io.min.js, which the Socket.IO server serves itself
+// (core.Options.ServeClient) from an npm install of socket.io-client. On
+// first run the program makes that install with `npm ci` from the
+// package.json and package-lock.json of this folder (Node.js and npm are
+// needed once); -client names an install of your own instead. Nothing is
+// fetched from a CDN.
 //
-// The page loads the official Socket.IO browser client from
-// /socket.io.min.js, which this program serves from a local npm install of
-// socket.io-client: by default it looks for
-// compat/node_modules/socket.io-client/dist/socket.io.min.js (or
-// node_modules/socket.io-client/dist/socket.io.min.js) in the current
-// directory and its parents; -client-js names the file. Nothing is fetched
-// from the internet. Without the file the server still runs and the page
-// explains how to install it.
+// Flags:
 //
-// Flags: -addr (default 127.0.0.1:8080), -client-js (the path of
-// socket.io.min.js) and -debug.
+//	-addr    listen address (default $ADDR, else 127.0.0.1:8080)
+//	-client  folder of an npm install of socket.io-client
+//	-debug   log at debug level
 //
-// The server code is in package chat (examples/chat/chat), next to the page
-// in examples/chat/chat/static; this file only runs it. SIGINT or SIGTERM
-// disconnects the clients and stops the server gracefully.
+// SIGINT or SIGTERM disconnects the clients and stops the server
+// gracefully: the Socket.IO server first (it holds the upgraded websockets
+// and long-polls, which http.Server.Shutdown does not track), then the
+// HTTP server.
 package main
 
 import (
+	"cmp"
+	"context"
+	"errors"
+	"flag"
+	"log/slog"
+	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
-
-	"github.com/socketio-go/sio/examples/chat/chat"
-	"github.com/socketio-go/sio/examples/internal/hostapp"
 )
 
 func main() {
-	f := hostapp.ParseFlags()
-	app := chat.New(chat.Options{ClientJS: f.ClientJS, Logger: f.Log})
-	hs := &http.Server{Addr: f.Addr, Handler: app, ReadHeaderTimeout: 10 * time.Second}
-	hostapp.Run(f, "chat", hs.ListenAndServe, app.Shutdown, hs.Shutdown)
+	addr := flag.String("addr", cmp.Or(os.Getenv("ADDR"), "127.0.0.1:8080"), "listen address (default $ADDR, else 127.0.0.1:8080)")
+	client := flag.String("client", "", "folder of an npm install of socket.io-client (default: installed on first run)")
+	debug := flag.Bool("debug", false, "log at debug level")
+	flag.Parse()
+	level := slog.LevelInfo
+	if *debug {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	if err := run(*addr, *client, log); err != nil {
+		log.Error("chat stopped", "err", err)
+		os.Exit(1)
+	}
+}
+
+func run(addr, client string, log *slog.Logger) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	dir, err := clientDir(ctx, client, log)
+	if err != nil {
+		return err
+	}
+	app := newApp(dir, log)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: app, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	log.Info("chat is running", "url", "http://"+ln.Addr().String()+"/")
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	stop() // a second signal ends the program at once
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return errors.Join(app.Shutdown(sctx), hs.Shutdown(sctx))
 }

@@ -1,31 +1,91 @@
-// Command echo is the chat example on Echo: Echo's router serves the page
-// and the browser client, and echosio's middleware (registered with Pre)
-// serves Socket.IO.
+// Command echo is a chat on Echo: echosio's middleware, registered with
+// Pre, serves Socket.IO (and the browser client) before Echo's router,
+// which serves the page and the application's own routes.
 //
-//	go run ./examples/echo   # then open http://127.0.0.1:8080
+//	go run ./examples/echo   # then open http://127.0.0.1:8080 in two tabs
+//
+// The page loads the browser client from /socket.io/socket.io.min.js, which
+// the Socket.IO server serves from an npm install of socket.io-client
+// (core.Options.ServeClient); the first run makes that install with
+// `npm ci` (see client.go), or -client names your own.
+//
+// SIGINT or SIGTERM stops it gracefully: the Socket.IO server first (it
+// holds the upgraded websockets and long-polls, which Echo's Shutdown does
+// not track), then Echo.
 package main
 
 import (
+	"cmp"
+	"context"
+	_ "embed"
+	"errors"
+	"flag"
+	"log/slog"
+	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/socketio-go/sio/core"
 	"github.com/socketio-go/sio/echosio"
-	"github.com/socketio-go/sio/examples/chat/chat"
-	"github.com/socketio-go/sio/examples/internal/clientjs"
-	"github.com/socketio-go/sio/examples/internal/hostapp"
 )
 
+//go:embed index.html
+var page []byte
+
 func main() {
-	f := hostapp.ParseFlags()
-	app := chat.New(chat.Options{ClientJS: f.ClientJS, Logger: f.Log})
+	addr := flag.String("addr", cmp.Or(os.Getenv("ADDR"), "127.0.0.1:8080"), "listen address (default $ADDR, else 127.0.0.1:8080)")
+	client := flag.String("client", "", "folder of an npm install of socket.io-client (default: installed on first run)")
+	flag.Parse()
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if err := run(*addr, *client, log); err != nil {
+		log.Error("stopped", "err", err)
+		os.Exit(1)
+	}
+}
+
+func run(addr, client string, log *slog.Logger) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	dir, err := clientDir(ctx, client, log)
+	if err != nil {
+		return err
+	}
+
+	srv := core.NewServer(core.Options{ServeClient: dir, Logger: log})
+	srv.On("chat message", func(s *core.Socket, text string) string {
+		_ = s.Broadcast().Emit("chat message", text) // to everyone else
+		return "delivered"                           // the acknowledgement
+	})
+
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.Pre(echosio.Middleware(app.Server()))
+	e.Pre(echosio.Middleware(srv)) // Pre: before the router, which would answer 404
 	e.Use(middleware.Logger(), middleware.Recover())
-	e.GET(clientjs.URL, echo.WrapHandler(clientjs.Handler(f.ClientJS, f.Log)))
-	e.GET("/*", echo.WrapHandler(http.FileServerFS(chat.Page())))
-	hs := &http.Server{Addr: f.Addr, Handler: e, ReadHeaderTimeout: 10 * time.Second}
-	hostapp.Run(f, "chat on Echo", hs.ListenAndServe, app.Shutdown, hs.Shutdown)
+	e.GET("/", func(c echo.Context) error { return c.HTMLBlob(http.StatusOK, page) })
+	e.GET("/health", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
+
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	e.Listener = ln
+	served := make(chan error, 1)
+	go func() { served <- e.Start("") }()
+	log.Info("chat on Echo is running", "url", "http://"+ln.Addr().String()+"/")
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	stop() // a second signal ends the program at once
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return errors.Join(srv.Shutdown(sctx), e.Shutdown(sctx))
 }

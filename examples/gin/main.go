@@ -1,31 +1,90 @@
-// Command gin is the chat example on Gin: Gin's router serves the page and
-// the browser client, and ginsio's middleware serves Socket.IO.
+// Command gin is a chat on Gin: ginsio's middleware serves Socket.IO (and
+// the browser client) before Gin's router, which serves the page and the
+// application's own routes.
 //
-//	go run ./examples/gin   # then open http://127.0.0.1:8080
+//	go run ./examples/gin   # then open http://127.0.0.1:8080 in two tabs
+//
+// The page loads the browser client from /socket.io/socket.io.min.js, which
+// the Socket.IO server serves from an npm install of socket.io-client
+// (core.Options.ServeClient); the first run makes that install with
+// `npm ci` (see client.go), or -client names your own.
+//
+// SIGINT or SIGTERM stops it gracefully: the Socket.IO server first (it
+// holds the upgraded websockets and long-polls, which
+// http.Server.Shutdown does not track), then Gin's HTTP server.
 package main
 
 import (
+	"cmp"
+	"context"
+	_ "embed"
+	"errors"
+	"flag"
+	"log/slog"
+	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/socketio-go/sio/examples/chat/chat"
-	"github.com/socketio-go/sio/examples/internal/clientjs"
-	"github.com/socketio-go/sio/examples/internal/hostapp"
+	"github.com/socketio-go/sio/core"
 	"github.com/socketio-go/sio/ginsio"
 )
 
+//go:embed index.html
+var page []byte
+
 func main() {
-	f := hostapp.ParseFlags()
-	app := chat.New(chat.Options{ClientJS: f.ClientJS, Logger: f.Log})
+	addr := flag.String("addr", cmp.Or(os.Getenv("ADDR"), "127.0.0.1:8080"), "listen address (default $ADDR, else 127.0.0.1:8080)")
+	client := flag.String("client", "", "folder of an npm install of socket.io-client (default: installed on first run)")
+	flag.Parse()
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if err := run(*addr, *client, log); err != nil {
+		log.Error("stopped", "err", err)
+		os.Exit(1)
+	}
+}
+
+func run(addr, client string, log *slog.Logger) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	dir, err := clientDir(ctx, client, log)
+	if err != nil {
+		return err
+	}
+
+	srv := core.NewServer(core.Options{ServeClient: dir, Logger: log})
+	srv.On("chat message", func(s *core.Socket, text string) string {
+		_ = s.Broadcast().Emit("chat message", text) // to everyone else
+		return "delivered"                           // the acknowledgement
+	})
+
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.Use(gin.Logger(), gin.Recovery())
-	r.Use(ginsio.New(app.Server(), ginsio.Config{}))
-	r.GET(clientjs.URL, gin.WrapH(clientjs.Handler(f.ClientJS, f.Log)))
-	// The page and its assets; NoRoute avoids a catch-all route that would
-	// conflict with the one above.
-	r.NoRoute(gin.WrapH(http.FileServerFS(chat.Page())))
-	hs := &http.Server{Addr: f.Addr, Handler: r, ReadHeaderTimeout: 10 * time.Second}
-	hostapp.Run(f, "chat on Gin", hs.ListenAndServe, app.Shutdown, hs.Shutdown)
+	r.Use(ginsio.New(srv, ginsio.Config{})) // c.Keys reach the connect handler (s.HostValue)
+	r.GET("/", func(c *gin.Context) { c.Data(http.StatusOK, "text/html; charset=utf-8", page) })
+	r.GET("/health", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
+
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	log.Info("chat on Gin is running", "url", "http://"+ln.Addr().String()+"/")
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	stop() // a second signal ends the program at once
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return errors.Join(srv.Shutdown(sctx), hs.Shutdown(sctx))
 }

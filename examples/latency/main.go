@@ -2,42 +2,83 @@
 // an event to the server every second and shows the round-trip time, with
 // the transport in use and a chart of the last minute.
 //
-// From the root of the sio repository:
-//
-//	cd compat && npm ci && cd ..   # once: installs the browser client from npm
-//	go run ./examples/latency      # then open http://127.0.0.1:8080
-//
-// The page loads the official Socket.IO browser client from
-// /socket.io.min.js, which this program serves from a local npm install of
-// socket.io-client: by default it looks for
-// compat/node_modules/socket.io-client/dist/socket.io.min.js (or
-// node_modules/socket.io-client/dist/socket.io.min.js) in the current
-// directory and its parents; -client-js names the file. Nothing is fetched
-// from the internet. Without the file the server still runs and the page
-// explains how to install it.
+//	go run ./examples/latency   # then open http://127.0.0.1:8080
 //
 // The server speaks the events of the python demo (ping_from_client,
 // pong_from_server), so python-socketio's latency_client.py works against
 // it too.
 //
+// The page loads the official browser client from
+// /socket.io/socket.io.min.js, which the Socket.IO server serves itself
+// (core.Options.ServeClient) from an npm install of socket.io-client. On
+// first run the program makes that install with `npm ci` from the
+// package.json and package-lock.json of this folder (Node.js and npm are
+// needed once); -client names an install of your own instead.
+//
 // Flags:
 //
-//	-addr       listen address (default 127.0.0.1:8080)
-//	-client-js  path of socket.io.min.js
-//	-debug      log at debug level
+//	-addr    listen address (default $ADDR, else 127.0.0.1:8080)
+//	-client  folder of an npm install of socket.io-client
+//	-debug   log at debug level
+//
+// SIGINT or SIGTERM stops the server gracefully.
 package main
 
 import (
+	"cmp"
+	"context"
+	"errors"
+	"flag"
+	"log/slog"
+	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
-
-	"github.com/socketio-go/sio/examples/internal/hostapp"
-	"github.com/socketio-go/sio/examples/latency/latency"
 )
 
 func main() {
-	f := hostapp.ParseFlags()
-	app := latency.New(latency.Options{ClientJS: f.ClientJS, Logger: f.Log})
-	hs := &http.Server{Addr: f.Addr, Handler: app, ReadHeaderTimeout: 10 * time.Second}
-	hostapp.Run(f, "latency demo", hs.ListenAndServe, app.Shutdown, hs.Shutdown)
+	addr := flag.String("addr", cmp.Or(os.Getenv("ADDR"), "127.0.0.1:8080"), "listen address (default $ADDR, else 127.0.0.1:8080)")
+	client := flag.String("client", "", "folder of an npm install of socket.io-client (default: installed on first run)")
+	debug := flag.Bool("debug", false, "log at debug level")
+	flag.Parse()
+	level := slog.LevelInfo
+	if *debug {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	if err := run(*addr, *client, log); err != nil {
+		log.Error("latency demo stopped", "err", err)
+		os.Exit(1)
+	}
+}
+
+func run(addr, client string, log *slog.Logger) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	dir, err := clientDir(ctx, client, log)
+	if err != nil {
+		return err
+	}
+	app := newApp(dir, log)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: app, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	log.Info("latency demo is running", "url", "http://"+ln.Addr().String()+"/")
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	stop() // a second signal ends the program at once
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return errors.Join(app.Shutdown(sctx), hs.Shutdown(sctx))
 }
