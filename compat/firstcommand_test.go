@@ -61,7 +61,7 @@ func TestFirstCommand(t *testing.T) {
 	t.Logf("the README's first command: %s", cmds[0])
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*exampleTimeout)
-	defer cancel()
+	t.Cleanup(cancel) // after the example's own cleanup, which stops it
 	cmd := exec.CommandContext(ctx, "bash", "-c", cmds[0])
 	cmd.Dir = clone
 	cmd.Env = append(os.Environ(),
@@ -69,6 +69,7 @@ func TestFirstCommand(t *testing.T) {
 		"XDG_CACHE_HOME="+filepath.Join(t.TempDir()), // no browser client installed yet
 	)
 	ex := startExample(t, cmd)
+	ex.goRun = true
 	ex.waitLog("installing the browser client") // made on the way, by the command itself
 	runBrowserScript(t, "browser/chat.mjs", "CHAT_URL="+ex.URL)
 }

@@ -49,9 +49,10 @@ func main() {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	if err := run(*addr, *client, log); err != nil {
-		log.Error("chat stopped", "err", err)
+		log.Error("chat failed", "err", err)
 		os.Exit(1)
 	}
+	log.Info("stopped")
 }
 
 func run(addr, client string, log *slog.Logger) error {
