@@ -1,6 +1,7 @@
 package compat
 
 import (
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -108,4 +109,12 @@ func browserEnv(t *testing.T, chromium string, extra ...string) []string {
 		"BROWSER_PROFILE=" + t.TempDir(),
 		"SCREENSHOT_DIR=" + t.ArtifactDir(),
 	}, extra...)
+}
+
+// browserTestLogger returns a logger writing to the test log until the test
+// ends.
+func browserTestLogger(t *testing.T) *slog.Logger {
+	w := &testLogWriter{t: t}
+	t.Cleanup(w.stop) // registered first, so it runs after the server's shutdown
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }

@@ -1,7 +1,8 @@
-// Command admin is the chat example (examples/chat) with the Socket.IO
-// Admin UI: the server is instrumented with package adminui and serves the
-// official UI itself, at /admin-ui/, with its fonts and icons, so it works
-// with no internet access.
+// Command admin is a chat with the Socket.IO Admin UI: the server is
+// instrumented with package adminui and serves the official UI itself, at
+// /admin-ui/, with its fonts and icons, so it works with no internet
+// access. The chat's page (index.html) loads the browser client from the
+// Socket.IO server (core.Options.ServeClient).
 //
 // From the root of the sio repository:
 //
@@ -24,6 +25,7 @@ package main
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"flag"
 	"fmt"
@@ -36,9 +38,12 @@ import (
 	"time"
 
 	"github.com/socketio-go/sio/adminui"
-	"github.com/socketio-go/sio/examples/chat/chat"
+	"github.com/socketio-go/sio/core"
 	"github.com/socketio-go/sio/stdsio"
 )
+
+//go:embed index.html
+var page []byte
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
@@ -70,12 +75,21 @@ func run(addr string, noAuth, production bool, uiDir string, log *slog.Logger) e
 	if uiDir == "" {
 		uiDir = find("compat/adminui/node_modules", "node_modules")
 	}
-	app := chat.New(chat.Options{ClientJS: filepath.Join(uiDir, "socket.io-client", "dist", "socket.io.min.js"), Logger: log})
+	srv := core.NewServer(core.Options{ServeClient: filepath.Join(uiDir, "socket.io-client"), Logger: log})
+	srv.On("chat message", func(s *core.Socket, text string) string {
+		_ = s.Broadcast().Emit("chat message", text) // to everyone else
+		return "delivered"                           // the acknowledgement
+	})
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write(page)
+	})
 	mode := adminui.Development
 	if production {
 		mode = adminui.Production
 	}
-	admin, err := adminui.Instrument(app.Server(), adminui.Config{Auth: auth, Mode: mode, Logger: log})
+	admin, err := adminui.Instrument(srv, adminui.Config{Auth: auth, Mode: mode, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -84,8 +98,8 @@ func run(addr string, noAuth, production bool, uiDir string, log *slog.Logger) e
 	if err != nil {
 		log.Warn("admin: the Admin UI is not served", "err", err)
 	}
-	// The UI's files through the static-file rules, before the chat.
-	handler := stdsio.New(app.Server(), stdsio.Config{StaticFiles: files}).Middleware(app)
+	// The UI's files through the static-file rules, before the page.
+	handler := stdsio.New(srv, stdsio.Config{StaticFiles: files}).Middleware(mux)
 	hs := &http.Server{Addr: addr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -101,8 +115,7 @@ func run(addr string, noAuth, production bool, uiDir string, log *slog.Logger) e
 	log.Info("admin: shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err = app.Shutdown(sctx)
-	return errors.Join(err, hs.Shutdown(sctx))
+	return errors.Join(srv.Shutdown(sctx), hs.Shutdown(sctx))
 }
 
 // find returns the first of dirs that holds the Admin UI, in the current
