@@ -8,8 +8,14 @@
 // Long-polls block inside the handler until the session has data (fasthttp
 // cannot report a client that went away, so every poll is bounded by the
 // ping interval and a vanished client is closed by the heartbeat).
-// WebSockets are upgraded with fasthttp/websocket and served on the
-// hijacked connection. Fiber pools its Ctx and lends its byte slices, so
+// WebSockets are upgraded with gofiber/contrib/websocket (its
+// RecoverHandler set so that nothing but Engine.IO frames is ever written)
+// and served on the hijacked connection; the 101 carries the session
+// cookie and the application's headers (engineio.Options.Headers). When a
+// session closes, its TCP connection is closed at once, even while a write
+// to a client that does not read is blocked (fasthttp's hijacked
+// connection alone would keep it until the write deadline). Fiber pools
+// its Ctx and lends its byte slices, so
 // everything the core keeps (path, query, headers, body, locals) is copied
 // before the handler returns; nothing depends on fiber.Config.Immutable.
 //

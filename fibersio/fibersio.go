@@ -8,11 +8,10 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/fasthttp/websocket"
+	contribws "github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 	"github.com/socketio-go/sio/core"
 	"github.com/socketio-go/sio/core/engineio"
-	"github.com/valyala/fasthttp"
 )
 
 // Server is what this package mounts: an *engineio.Server, or a Socket.IO
@@ -36,12 +35,7 @@ func New(srv Server, cfg Config) fiber.Handler {
 	eng := srv.Engine()
 	opts := eng.Options()
 	exact := strings.TrimSuffix(opts.Path, "/")
-	upgrader := websocket.FastHTTPUpgrader{
-		// The core has decided the origin before the upgrade.
-		CheckOrigin:       func(*fasthttp.RequestCtx) bool { return true },
-		EnableCompression: opts.PerMessageDeflate,
-		WriteBufferPool:   &sync.Pool{},
-	}
+	upgrade := newUpgrader(opts)
 	var client core.StaticFiles // the JavaScript client, under the server's path
 	if cs, ok := srv.(interface{ ClientFiles() core.StaticFiles }); ok {
 		client = cs.ClientFiles()
@@ -72,19 +66,22 @@ func New(srv Server, cfg Config) fiber.Handler {
 			}
 		}
 		req := request(c, path)
-		if websocket.FastHTTPIsWebSocketUpgrade(fc) && fc.IsGet() {
+		if fc.IsGet() && contribws.IsWebSocketUpgrade(c) {
 			ticket, resp := eng.PrepareWebSocket(req)
 			if resp != nil {
 				return write(c, resp)
 			}
-			up := upgrader
-			up.EnableCompression = ticket.PerMessageDeflate()
-			// fasthttp runs the callback on the hijacked connection after
-			// this handler has returned; Serve blocks until the session
-			// has left the connection, so the pooled buffers stay valid.
-			if err := up.Upgrade(fc, func(conn *websocket.Conn) { ticket.Serve(conn) }); err != nil {
-				return nil // the upgrader has answered the client
+			// The session cookie and the application's headers go on the
+			// 101, which the upgrader writes with c's response headers.
+			for k, vs := range ticket.Header() {
+				for _, v := range vs {
+					c.Response().Header.Add(k, v)
+				}
 			}
+			c.Locals(ticketLocal, ticket)
+			// An error means the upgrader has answered the client (a bad
+			// handshake); Fiber's error handler must not answer again.
+			_ = upgrade(c)
 			return nil
 		}
 		if fc.IsPost() {

@@ -1,0 +1,63 @@
+package fibersio
+
+import (
+	"fmt"
+	"net"
+	"runtime/debug"
+	"sync"
+
+	contribws "github.com/gofiber/contrib/websocket"
+	"github.com/gofiber/fiber/v2"
+	"github.com/socketio-go/sio/core/engineio"
+)
+
+// ticketLocal is the Ctx local that hands the validated request to the
+// upgrader's handler (gofiber/contrib/websocket copies the locals into its
+// Conn).
+const ticketLocal = "fibersio.ticket"
+
+// newUpgrader returns gofiber/contrib/websocket's upgrading handler, set up
+// so that nothing but Engine.IO frames is ever written: the core has
+// decided the origin before the upgrade, and a panic (the core recovers
+// those of user callbacks, so this is a bug) is logged, never answered with
+// the package's default JSON error frame.
+func newUpgrader(opts engineio.Options) fiber.Handler {
+	log := opts.Logger
+	return contribws.New(func(c *contribws.Conn) {
+		ticket, _ := c.Locals(ticketLocal).(*engineio.Ticket)
+		if ticket == nil { // not upgraded by New
+			_ = c.Close()
+			return
+		}
+		// fasthttp runs this on the hijacked connection after New's
+		// handler has returned; Serve blocks until the session has left
+		// the connection, so the pooled buffers stay valid.
+		ticket.Serve(conn{c})
+	}, contribws.Config{
+		Origins:           []string{"*"},
+		EnableCompression: opts.PerMessageDeflate,
+		WriteBufferPool:   &sync.Pool{},
+		RecoverHandler: func(c *contribws.Conn) {
+			if v := recover(); v != nil {
+				log.Error("fibersio: panic serving a websocket", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				_ = c.Close()
+			}
+		},
+	})
+}
+
+// conn is the upgraded connection as the core uses it. Its Close ends the
+// TCP connection at once: fasthttp's hijacked connection ignores Close
+// until the handler returns, so a writer blocked on a client that does not
+// read would otherwise keep the connection and its goroutines until its
+// write deadline, also after the server's and the app's Shutdown.
+type conn struct{ *contribws.Conn }
+
+// Close closes the TCP connection under fasthttp's hijacked one (fasthttp
+// closes it again, harmlessly, when the handler returns).
+func (c conn) Close() error {
+	if u, ok := c.NetConn().(interface{ UnsafeConn() net.Conn }); ok {
+		return u.UnsafeConn().Close()
+	}
+	return c.Conn.Close()
+}
