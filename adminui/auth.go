@@ -87,7 +87,8 @@ func Callback(fn func(s *core.Socket, auth map[string]any) bool) *Auth {
 // errInvalidCredentials is the refusal the UI recognises.
 var errInvalidCredentials = core.RefuseConnection("invalid credentials")
 
-// middleware returns the admin namespace middleware of a.
+// authenticate is the admin namespace middleware: it applies Config.Auth
+// and the session flow.
 func (a *Admin) authenticate(s *core.Socket) error {
 	if a.cfg.Auth.none {
 		return nil

@@ -76,7 +76,8 @@ var (
 // under cfg.Prefix, for an adapter's StaticFiles (every adapter serves
 // them the same way, with ETags):
 //
-//	files := adminui.UIFiles(adminui.UIConfig{Dir: "node_modules"})
+//	files, err := adminui.UIFiles(adminui.UIConfig{Dir: "node_modules"})
+//	if err != nil { ... }
 //	http.Handle("/", stdsio.New(srv, stdsio.Config{StaticFiles: files}).Middleware(mux))
 //
 // The UI's page is served rewritten: its two external stylesheets (the
