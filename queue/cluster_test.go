@@ -33,7 +33,7 @@ func testBroadcast(t *testing.T, enc queue.Encoding) {
 		for j := range 2 {
 			clients[i][j], _ = nd.connect(t, "/", "", nil)
 		}
-		clients[i][0].call(t, "/", "join", "red")
+		clients[i][0].Call(t, "/", "join", "red")
 	}
 	a := c.nodes[0]
 	if err := a.Emit("hello", "world", 42, 1.5, true, nil, []byte{1, 2, 3}, map[string]any{"k": []int{1}}); err != nil {
@@ -41,9 +41,9 @@ func testBroadcast(t *testing.T, enc queue.Encoding) {
 	}
 	for i := range 3 {
 		for j := range 2 {
-			p := clients[i][j].expectEvent(t, "/", "hello")
-			if p.argsText() != `["world",42,1.5,true,null,{"_placeholder":true,"num":0},{"k":[1]}]` ||
-				len(p.att) != 1 || string(p.att[0]) != "\x01\x02\x03" {
+			p := clients[i][j].ExpectEvent(t, "/", "hello")
+			if p.ArgsText() != `["world",42,1.5,true,null,{"_placeholder":true,"num":0},{"k":[1]}]` ||
+				len(p.Att) != 1 || string(p.Att[0]) != "\x01\x02\x03" {
 				t.Errorf("client %d/%d got %v", i, j, p)
 			}
 		}
@@ -64,7 +64,7 @@ func testBroadcast(t *testing.T, enc queue.Encoding) {
 		for j, want := range [][]string{{"red", "sync1", "sync2"}, {"sync1", "notred", "sync2"}} {
 			var got []string
 			for range want {
-				name, _ := clients[i][j].nextEvent(t, "/").event()
+				name, _ := clients[i][j].NextEvent(t, "/").Event()
 				got = append(got, name)
 			}
 			if !slices.Equal(got, want) {
@@ -77,16 +77,16 @@ func testBroadcast(t *testing.T, enc queue.Encoding) {
 	chat := make([]*client, 3)
 	for i, nd := range c.nodes {
 		chat[i], _ = nd.connect(t, "/chat", "", nil)
-		chat[i].call(t, "/chat", "join", "x")
-		chat[i].call(t, "/chat", "join", "y")
+		chat[i].Call(t, "/chat", "join", "x")
+		chat[i].Call(t, "/chat", "join", "y")
 	}
 	_ = c.nodes[2].Of("/chat").To("x", "y").Emit("msg", "hi")
 	_ = c.nodes[2].Of("/chat").Emit("end")
 	for i := range 3 {
-		if p := chat[i].nextEvent(t, "/chat"); p.argsText() != `["hi"]` {
+		if p := chat[i].NextEvent(t, "/chat"); p.ArgsText() != `["hi"]` {
 			t.Errorf("chat client %d got %v", i, p)
 		}
-		if name, _ := chat[i].nextEvent(t, "/chat").event(); name != "end" {
+		if name, _ := chat[i].NextEvent(t, "/chat").Event(); name != "end" {
 			t.Errorf("chat client %d got %s, want end", i, name)
 		}
 	}
@@ -99,10 +99,10 @@ func TestLocalBroadcast(t *testing.T) {
 	there, _ := c.nodes[1].connect(t, "/", "", nil)
 	_ = c.nodes[0].Except().Local().Emit("local")
 	_ = c.nodes[0].Emit("all")
-	if name, _ := here.nextEvent(t, "/").event(); name != "local" {
+	if name, _ := here.NextEvent(t, "/").Event(); name != "local" {
 		t.Errorf("local client got %s first", name)
 	}
-	if name, _ := there.nextEvent(t, "/").event(); name != "all" {
+	if name, _ := there.NextEvent(t, "/").Event(); name != "all" {
 		t.Errorf("remote client got %s first, want all", name)
 	}
 }
@@ -119,7 +119,7 @@ func testBroadcastWithAck(t *testing.T, enc queue.Encoding) {
 		for j := range 2 {
 			cl, _ := nd.connect(t, "/", "", nil)
 			name := fmt.Sprintf("c%d%d", i, j)
-			cl.onAck(func(event string, args []json.RawMessage) ([]any, bool) {
+			cl.OnAck(func(event string, args []json.RawMessage) ([]any, bool) {
 				if i == 2 && j == 1 {
 					return []any{name, len(args)}, true // two values
 				}
@@ -149,7 +149,7 @@ func testBroadcastWithAck(t *testing.T, enc queue.Encoding) {
 	}
 
 	// A client that does not answer: partial replies and ErrAckTimeout.
-	clients[3].onAck(func(string, []json.RawMessage) ([]any, bool) { return nil, false })
+	clients[3].OnAck(func(string, []json.RawMessage) ([]any, bool) { return nil, false })
 	start := time.Now()
 	replies, err = c.nodes[0].Except().Timeout(500*time.Millisecond).EmitWithAck(ctx, "ask")
 	if !errors.Is(err, core.ErrAckTimeout) || len(replies) != 5 {
@@ -161,8 +161,8 @@ func testBroadcastWithAck(t *testing.T, enc queue.Encoding) {
 
 	// A client that leaves instead of answering is no longer waited for.
 	leaving := clients[3]
-	leaving.onAck(func(string, []json.RawMessage) ([]any, bool) {
-		go leaving.close()
+	leaving.OnAck(func(string, []json.RawMessage) ([]any, bool) {
+		go leaving.Close()
 		return nil, false
 	})
 	replies, err = c.nodes[0].Except().Timeout(wait).EmitWithAck(ctx, "ask")
@@ -196,7 +196,7 @@ func testFetchSockets(t *testing.T, enc queue.Encoding) {
 			s.SetData(map[string]any{"server": i, "name": auth["name"], "bin": []byte{byte(i)}})
 		})
 		clients[i], sids[i] = nd.connect(t, "/", fmt.Sprintf("foo=bar&i=%d&i=x", i), map[string]any{"name": fmt.Sprint("n", i)})
-		clients[i].call(t, "/", "join", fmt.Sprint("room", i))
+		clients[i].Call(t, "/", "join", fmt.Sprint("room", i))
 	}
 	ctx := context.Background()
 	all, err := c.nodes[0].FetchSockets(ctx)
@@ -257,7 +257,7 @@ func testFetchSockets(t *testing.T, enc queue.Encoding) {
 	if err := r1.Emit("direct", "to you"); err != nil {
 		t.Fatal(err)
 	}
-	if p := clients[1].expectEvent(t, "/", "direct"); p.argsText() != `["to you"]` {
+	if p := clients[1].ExpectEvent(t, "/", "direct"); p.ArgsText() != `["to you"]` {
 		t.Errorf("direct: %v", p)
 	}
 	r2.Join("joined", "also")
@@ -267,12 +267,12 @@ func testFetchSockets(t *testing.T, enc queue.Encoding) {
 	r2.Leave("room2")
 	waitFor(t, "remote leave", func() bool { return !slices.Contains(c.nodes[2].Rooms(sids[2]), "room2") })
 	r1.Disconnect(false)
-	p := clients[1].expect(t, "disconnect", func(p packet) bool { return p.typ == '1' })
-	if p.nsp != "/" {
+	p := clients[1].Expect(t, "disconnect", func(p packet) bool { return p.Type == '1' })
+	if p.Nsp != "/" {
 		t.Errorf("disconnect packet %v", p)
 	}
 	r2.Disconnect(true)
-	clients[2].waitClosed(t)
+	clients[2].WaitClosed(t)
 	waitFor(t, "sockets gone", func() bool {
 		all, err := c.nodes[0].FetchSockets(ctx)
 		return err == nil && len(all) == 1
@@ -292,7 +292,7 @@ func testSocketsJoinLeaveDisconnect(t *testing.T, enc queue.Encoding) {
 		for j := range 2 {
 			clients[i][j], sids[i][j] = nd.connect(t, "/", "", nil)
 		}
-		clients[i][0].call(t, "/", "join", "red")
+		clients[i][0].Call(t, "/", "join", "red")
 	}
 	rooms := func(i, j int) []string { return c.nodes[i].Rooms(sids[i][j]) }
 	a := c.nodes[0]
@@ -313,7 +313,7 @@ func testSocketsJoinLeaveDisconnect(t *testing.T, enc queue.Encoding) {
 
 	a.To("blue").DisconnectSockets(false)
 	for i := range 2 {
-		clients[i][0].expect(t, "disconnect", func(p packet) bool { return p.typ == '1' && p.nsp == "/" })
+		clients[i][0].Expect(t, "disconnect", func(p packet) bool { return p.Type == '1' && p.Nsp == "/" })
 	}
 	// The others are still there.
 	waitFor(t, "two sockets left", func() bool {
@@ -322,7 +322,7 @@ func testSocketsJoinLeaveDisconnect(t *testing.T, enc queue.Encoding) {
 	})
 	a.DisconnectSockets(true)
 	for i := range 2 {
-		clients[i][1].waitClosed(t)
+		clients[i][1].WaitClosed(t)
 	}
 }
 
@@ -418,7 +418,7 @@ func TestServerCount(t *testing.T) {
 			t.Errorf("server %d counts %d", i, n)
 		}
 	}
-	c.nodes[2].shutdown(t)
+	c.nodes[2].Shutdown(t)
 	c.waitCount(2)
 	c.add(3, cfg)
 	c.waitCount(3)

@@ -98,6 +98,10 @@
 // the broker is unreachable, publishing fails and is logged. A message
 // that cannot be decoded is logged and ignored.
 //
+// Package queuetest is the conformance kit: RunBus checks a Bus against
+// this contract, RunCluster every cluster operation on managers built on
+// it; MemoryBus passes both, and so must every broker Bus.
+//
 // The callback runs the work a message asks for (delivering a broadcast,
 // running a server-side event handler, answering a fetch) before the next
 // message of its channel: server-side event handlers should not block

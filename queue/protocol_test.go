@@ -15,6 +15,7 @@ import (
 
 	"github.com/socketio-go/sio/core"
 	"github.com/socketio-go/sio/queue"
+	"github.com/socketio-go/sio/queue/internal/livetest"
 )
 
 // fakePeer publishes hand-made cluster messages, as another server (or a
@@ -115,7 +116,7 @@ func TestHeartbeats(t *testing.T) {
 	// Requests waiting for a peer that falls silent complete when it is
 	// dropped, long before RequestTimeout.
 	cl, _ := nd.connect(t, "/", "", nil)
-	cl.onAck(func(string, []json.RawMessage) ([]any, bool) { return []any{"ok"}, true })
+	cl.OnAck(func(string, []json.RawMessage) ([]any, bool) { return []any{"ok"}, true })
 	start := time.Now()
 	var wg sync.WaitGroup
 	wg.Add(3)
@@ -203,7 +204,7 @@ func TestGarbage(t *testing.T) {
 	fakePeer{t, c.bus, "abcdefabcdefabcd"}.publish(99, nil)
 
 	_ = c.nodes[0].Emit("after")
-	if name, _ := cl.nextEvent(t, "/").event(); name != "after" {
+	if name, _ := cl.NextEvent(t, "/").Event(); name != "after" {
 		t.Errorf("got %s, want after", name)
 	}
 	// The reply channel has its own goroutine: wait for its log lines.
@@ -234,7 +235,7 @@ func TestEmitterMessages(t *testing.T) {
 			return nil
 		})
 		cl, sid := nd.connect(t, "/", "", nil)
-		cl.call(t, "/", "join", "7")
+		cl.Call(t, "/", "join", "7")
 		clients, sids = append(clients, cl), append(sids, sid)
 		other, _ := nd.connect(t, "/", "", nil)
 		others = append(others, other)
@@ -249,10 +250,10 @@ func TestEmitterMessages(t *testing.T) {
 		"opts":   map[string]any{"rooms": []any{}, "except": []any{}},
 	})
 	for i := range 2 {
-		if p := clients[i].nextEvent(t, "/"); p.argsText() != `["hello",7]` {
+		if p := clients[i].NextEvent(t, "/"); p.ArgsText() != `["hello",7]` {
 			t.Errorf("client %d got %v", i, p)
 		}
-		if name, _ := others[i].nextEvent(t, "/").event(); name != "all" {
+		if name, _ := others[i].NextEvent(t, "/").Event(); name != "all" {
 			t.Errorf("other client %d got %s first, want all", i, name)
 		}
 	}
@@ -331,7 +332,7 @@ func TestLocalOperationsNotPublished(t *testing.T) {
 	}
 	_ = nd.Emit("all")
 	for _, want := range []string{"own", "remote-api", "local", "all"} {
-		if name, _ := cl.nextEvent(t, "/").event(); name != want {
+		if name, _ := cl.NextEvent(t, "/").Event(); name != want {
 			t.Errorf("got %s, want %s", name, want)
 		}
 	}
@@ -347,19 +348,19 @@ func TestRecovery(t *testing.T) {
 	c := newCluster(t, 2, clusterConfig{server: func(_ int, o *core.Options) { o.Recovery = &core.RecoveryOptions{} }})
 	nd := c.nodes[1]
 	cl := nd.dial(t, "")
-	cl.send(encodePacket('0', "/", -1, nil))
-	p := cl.expect(t, "connect", func(p packet) bool { return p.typ == '0' })
+	cl.Send(livetest.EncodePacket('0', "/", -1, nil))
+	p := cl.Expect(t, "connect", func(p packet) bool { return p.Type == '0' })
 	var hello struct{ SID, PID string }
-	if err := json.Unmarshal([]byte(p.data), &hello); err != nil || hello.PID == "" {
+	if err := json.Unmarshal([]byte(p.Data), &hello); err != nil || hello.PID == "" {
 		t.Fatalf("connect packet %v", p)
 	}
 	_ = c.nodes[0].Emit("e1", "a")
-	_, args := cl.expectEvent(t, "/", "e1").event()
+	_, args := cl.ExpectEvent(t, "/", "e1").Event()
 	var offset string
 	if len(args) != 2 || json.Unmarshal(args[1], &offset) != nil {
 		t.Fatalf("e1 args %s", args)
 	}
-	cl.close()
+	cl.Close()
 	waitFor(t, "the socket to leave", func() bool { return nd.Of("/").Len() == 0 })
 	_ = c.nodes[0].Emit("e2", "b")
 	// A server-side event published after e2: once handled, e2 is logged.
@@ -373,13 +374,13 @@ func TestRecovery(t *testing.T) {
 	}
 
 	again := nd.dial(t, "")
-	again.send(encodePacket('0', "/", -1, map[string]any{"pid": hello.PID, "offset": offset}))
-	p = again.expect(t, "connect", func(p packet) bool { return p.typ == '0' })
+	again.Send(livetest.EncodePacket('0', "/", -1, map[string]any{"pid": hello.PID, "offset": offset}))
+	p = again.Expect(t, "connect", func(p packet) bool { return p.Type == '0' })
 	var back struct{ SID string }
-	if err := json.Unmarshal([]byte(p.data), &back); err != nil || back.SID != hello.SID {
+	if err := json.Unmarshal([]byte(p.Data), &back); err != nil || back.SID != hello.SID {
 		t.Errorf("reconnect: %v, want sid %s", p, hello.SID)
 	}
-	if name, args := again.nextEvent(t, "/").event(); name != "e2" || len(args) != 2 {
+	if name, args := again.NextEvent(t, "/").Event(); name != "e2" || len(args) != 2 {
 		t.Errorf("missed event %s %s", name, args)
 	}
 }
@@ -408,7 +409,7 @@ func TestPublishFailure(t *testing.T) {
 	})
 	nd := c.nodes[0]
 	cl, _ := nd.connect(t, "/", "", nil)
-	cl.onAck(func(string, []json.RawMessage) ([]any, bool) { return []any{"ok"}, true })
+	cl.OnAck(func(string, []json.RawMessage) ([]any, bool) { return []any{"ok"}, true })
 	c.nodes[1].connect(t, "/", "", nil)
 	fb.fail.Store(true)
 	ctx := context.Background()
@@ -426,7 +427,7 @@ func TestPublishFailure(t *testing.T) {
 		t.Errorf("ServerSideEmitWithAck: no error")
 	}
 	_ = nd.Emit("local still")
-	cl.expectEvent(t, "/", "local still")
+	cl.ExpectEvent(t, "/", "local still")
 	if !strings.Contains(nd.logs.String(), "cannot publish") {
 		t.Errorf("no log line")
 	}
