@@ -1,0 +1,39 @@
+package amqpq_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/queue"
+	"github.com/socketio-go/sio/queue/amqpq"
+)
+
+// A server joins the cluster of the servers sharing a RabbitMQ broker;
+// another process emits to their clients without being a server.
+func Example() {
+	url := os.Getenv("SIO_AMQP_URL")
+	if url == "" {
+		url = "amqp://guest:guest@127.0.0.1:5672/"
+	}
+	bus, err := amqpq.New(url, amqpq.Options{})
+	if err != nil {
+		fmt.Println("no broker:", err != nil)
+		return
+	}
+	prefix := "sio-example"
+	srv := core.NewServer(core.Options{ClientManager: queue.NewManager(bus, queue.Options{ChannelPrefix: prefix})})
+
+	em, err := amqpq.NewEmitter(url, amqpq.Options{}, queue.EmitterOptions{ChannelPrefix: prefix})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	err = em.To("news").Emit(context.Background(), "headline", "hello from a worker")
+	fmt.Println("emitted:", err == nil)
+
+	_ = em.Close()
+	_ = srv.Shutdown(context.Background())
+	_ = bus.Close()
+}

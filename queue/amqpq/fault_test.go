@@ -1,0 +1,166 @@
+package amqpq_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/queue"
+	"github.com/socketio-go/sio/queue/amqpq"
+	"github.com/socketio-go/sio/queue/internal/faultproxy"
+)
+
+// startServer returns a server on a queue manager over bus, shut down when
+// the test ends.
+func startServer(t *testing.T, bus queue.Bus, opts queue.Options, logs *logBuf) *core.Server {
+	t.Helper()
+	o := core.Options{ClientManager: queue.NewManager(bus, opts), AckTimeout: wait}
+	if logs != nil {
+		o.Logger = logs.logger()
+	}
+	srv := core.NewServer(o)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), wait)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	})
+	return srv
+}
+
+func waitFor(t testing.TB, what string, limit time.Duration, cond func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for !cond() {
+		if time.Since(start) > limit {
+			t.Fatalf("timed out after %v waiting for %s", limit, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return time.Since(start)
+}
+
+// TestConnectionLoss cuts a node's broker connection while the other node
+// streams server-side events to it: the node logs the loss, fails its
+// publishes at once while disconnected, answers a request with a timeout
+// instead of hanging, reconnects and subscribes again within 5s of the
+// broker being reachable, and receives the stream again. Nothing leaks
+// (goleak in TestMain).
+func TestConnectionLoss(t *testing.T) {
+	broker := brokerURL(t)
+	ex := trackExchanges(t, broker)
+	proxy, err := faultproxy.New(brokerAddr(t, broker))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(proxy.Close)
+	logs := &logBuf{}
+	busA := newBus(t, viaAddr(t, broker, proxy.Addr(), ""), ex, amqpq.Options{Logger: logs.logger()})
+	busB := newBus(t, broker, ex, amqpq.Options{})
+	qopts := queue.Options{ChannelPrefix: uniq("sio-test"), RequestTimeout: time.Second,
+		HeartbeatInterval: 200 * time.Millisecond, HeartbeatTimeout: 3 * time.Second}
+	a := startServer(t, busA, qopts, logs)
+	b := startServer(t, busB, qopts, nil)
+	var got atomic.Int64
+	a.OnServerSideEmit("ping", func(core.Args) []any { got.Add(1); return []any{"pong"} })
+	ctx := context.Background()
+	waitFor(t, "both servers to count 2", wait, func() bool { return a.ServerCount(ctx) == 2 && b.ServerCount(ctx) == 2 })
+
+	stop := make(chan struct{})
+	streamDone := make(chan struct{})
+	go func() {
+		defer close(streamDone)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(2 * time.Millisecond):
+				_ = b.ServerSideEmit("ping")
+			}
+		}
+	}()
+	defer func() { close(stop); <-streamDone }()
+	waitFor(t, "the stream to reach a", wait, func() bool { return got.Load() > 20 })
+
+	oldQueue := busA.QueueName()
+	proxy.Refuse(true)
+	proxy.Cut()
+	waitFor(t, "a to notice the loss", wait, func() bool { return !busA.Connected() })
+	if err := busA.Publish(ctx, qopts.ChannelPrefix+"#/#", []byte("x")); !errors.Is(err, amqpq.ErrNotConnected) {
+		t.Errorf("Publish while disconnected: %v, want ErrNotConnected", err)
+	}
+	start := time.Now()
+	_, err = a.FetchSockets(ctx)
+	if took := time.Since(start); took > qopts.RequestTimeout+2*time.Second {
+		t.Errorf("FetchSockets while disconnected took %v", took)
+	}
+	t.Logf("FetchSockets while disconnected: %v", err)
+
+	proxy.Refuse(false)
+	took := waitFor(t, "a to reconnect", 5*time.Second, busA.Connected)
+	t.Logf("reconnected %v after the broker became reachable", took)
+	if busA.QueueName() == oldQueue {
+		t.Errorf("same queue %q after reconnecting", oldQueue)
+	}
+	before := got.Load()
+	waitFor(t, "the stream to reach a again", 5*time.Second, func() bool { return got.Load() > before+20 })
+	replies, err := b.ServerSideEmitWithAck(ctx, "ping")
+	if err != nil || len(replies) != 1 {
+		t.Errorf("ServerSideEmitWithAck after reconnecting: %d replies, %v", len(replies), err)
+	}
+	for _, want := range []string{"connection lost, reconnecting", "reconnected"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log has no %q line:\n%s", want, logs)
+		}
+	}
+}
+
+// TestInFlightBound: while the broker's confirmations are held back, a
+// node has at most MaxInFlight publishes outstanding; the next ones are
+// dropped with ErrInFlight and one log line, and publishing works again
+// once the confirmations arrive.
+func TestInFlightBound(t *testing.T) {
+	broker := brokerURL(t)
+	ex := trackExchanges(t, broker)
+	proxy, err := faultproxy.New(brokerAddr(t, broker))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(proxy.Close)
+	logs := &logBuf{}
+	const bound = 8
+	bus := newBus(t, viaAddr(t, broker, proxy.Addr(), ""), ex, amqpq.Options{MaxInFlight: bound, Logger: logs.logger()})
+	ch := uniq("sio-test") + "#/#"
+	in := newInbox()
+	subscribe(t, bus, ch, in.add)
+	publish(t, bus, ch, []byte("first")) // declares the exchange
+	in.waitN(t, "first", 1)
+	waitFor(t, "the first confirmation", wait, func() bool { return bus.InFlight() == 0 })
+
+	proxy.Stall(true)
+	ctx := context.Background()
+	sent, dropped := 0, 0
+	for range 3 * bound {
+		err := bus.Publish(ctx, ch, []byte("m"))
+		switch {
+		case err == nil:
+			sent++
+		case errors.Is(err, amqpq.ErrInFlight):
+			dropped++
+		default:
+			t.Fatalf("Publish: %v", err)
+		}
+	}
+	if sent != bound || dropped != 2*bound {
+		t.Errorf("%d sent and %d dropped with confirmations held back, want %d and %d", sent, dropped, bound, 2*bound)
+	}
+	if n := strings.Count(logs.String(), "unconfirmed publishes at the bound"); n != 1 {
+		t.Errorf("%d drop log lines, want 1 (rate-limited):\n%s", n, logs)
+	}
+	proxy.Stall(false)
+	in.waitN(t, "the publishes that went out", 1+bound)
+	waitFor(t, "publishing to work again", wait, func() bool { return bus.Publish(ctx, ch, []byte("again")) == nil })
+}
