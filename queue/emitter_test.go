@@ -27,14 +27,14 @@ func testEmitter(t *testing.T, enc queue.Encoding) {
 		clients[i], ids[i] = nd.connect(t, "/", "", nil)
 		chats[i], _ = nd.connect(t, "/chat", "", nil)
 	}
-	clients[0].call(t, "/", "join", "red")
+	clients[0].Call(t, "/", "join", "red")
 
 	if err := em.Emit(ctx, "hello", "world", 1, []byte{7}); err != nil {
 		t.Fatal(err)
 	}
 	for i, cl := range clients {
-		p := cl.expectEvent(t, "/", "hello")
-		if p.argsText() != `["world",1,{"_placeholder":true,"num":0}]` || len(p.att) != 1 || p.att[0][0] != 7 {
+		p := cl.ExpectEvent(t, "/", "hello")
+		if p.ArgsText() != `["world",1,{"_placeholder":true,"num":0}]` || len(p.Att) != 1 || p.Att[0][0] != 7 {
 			t.Errorf("client %d got %v", i, p)
 		}
 	}
@@ -44,7 +44,7 @@ func testEmitter(t *testing.T, enc queue.Encoding) {
 		for i, cl := range clients {
 			var got []string
 			for len(got) == 0 || got[len(got)-1] != "sync" {
-				name, _ := cl.nextEvent(t, "/").event()
+				name, _ := cl.NextEvent(t, "/").Event()
 				got = append(got, name)
 			}
 			if strings.Join(got, ",") != want[i] {
@@ -70,7 +70,7 @@ func testEmitter(t *testing.T, enc queue.Encoding) {
 
 	mustEmit(em.Of("chat"), "chat", "x")
 	for i, cl := range chats {
-		if p := cl.expectEvent(t, "/chat", "chat"); p.argsText() != `["x"]` {
+		if p := cl.ExpectEvent(t, "/chat", "chat"); p.ArgsText() != `["x"]` {
 			t.Errorf("chat client %d got %v", i, p)
 		}
 	}
@@ -121,5 +121,5 @@ func testEmitter(t *testing.T, enc queue.Encoding) {
 	if err := em.In("red").DisconnectSockets(ctx, true); err != nil {
 		t.Fatal(err)
 	}
-	clients[0].waitClosed(t)
+	clients[0].WaitClosed(t)
 }
