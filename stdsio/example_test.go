@@ -19,9 +19,8 @@ import (
 func ExampleMiddleware() {
 	srv := engineio.New(engineio.Options{})
 	srv.OnConnection(func(s *engineio.Socket) {
-		s.OnMessage(func(data []byte, binary bool) {
-			_ = s.Send(engineio.TextMessage(data))
-		})
+		// Text stays text, binary stays binary.
+		s.OnMessage(func(data []byte, binary bool) { _ = s.SendMessage(data, binary) })
 	})
 	app := http.NewServeMux()
 	app.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -55,6 +54,9 @@ func ExampleMiddleware() {
 	_ = ws.WriteMessage(websocket.TextMessage, []byte("4hello"))
 	_, echo, _ := ws.ReadMessage()
 	fmt.Printf("websocket: echo %s\n", echo)
+	_ = ws.WriteMessage(websocket.BinaryMessage, []byte{1, 2, 3})
+	typ, echo, _ := ws.ReadMessage()
+	fmt.Printf("websocket: echo binary %v, %v\n", typ == websocket.BinaryMessage, echo)
 
 	// Shutdown closes both sessions: the websocket client gets a close
 	// packet.
@@ -68,5 +70,6 @@ func ExampleMiddleware() {
 	// polling: first packet type 0
 	// websocket: first packet type 0
 	// websocket: echo 4hello
+	// websocket: echo binary true, [1 2 3]
 	// websocket: 1
 }

@@ -19,9 +19,8 @@ import (
 func Example() {
 	srv := engineio.New(engineio.Options{})
 	srv.OnConnection(func(s *engineio.Socket) {
-		s.OnMessage(func(data []byte, binary bool) {
-			_ = s.Send(engineio.TextMessage(data))
-		})
+		// Text stays text, binary stays binary.
+		s.OnMessage(func(data []byte, binary bool) { _ = s.SendMessage(data, binary) })
 		s.OnClose(func(reason engineio.CloseReason, err error) {
 			fmt.Println("closed:", reason)
 		})
@@ -65,14 +64,14 @@ func Example() {
 	_ = json.Unmarshal(open[1:], &hs)
 	fmt.Println("upgrades:", hs.Upgrades, "pingInterval:", hs.PingInterval)
 
-	// A message, and its echo.
+	// A text and a binary message (base64 on polling), and their echo.
 	url += "&sid=" + hs.SID
-	res, _ = client.Post(url, "text/plain", strings.NewReader("4hello"))
+	res, _ = client.Post(url, "text/plain", strings.NewReader("4hello\x1ebAQID"))
 	res.Body.Close()
 	res, _ = client.Get(url)
 	echo, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	fmt.Printf("echo: %s\n", echo)
+	fmt.Printf("echo: %q\n", echo)
 
 	// The client closes the session.
 	res, _ = client.Post(url, "text/plain", strings.NewReader("1"))
@@ -84,6 +83,6 @@ func Example() {
 	// Output:
 	// first packet type: 0
 	// upgrades: [websocket] pingInterval: 25000
-	// echo: 4hello
+	// echo: "4hello\x1ebAQID"
 	// closed: transport close
 }

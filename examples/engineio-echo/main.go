@@ -24,24 +24,7 @@ func main() {
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 
-	srv := engineio.New(engineio.Options{
-		CORS:   engineio.CORSOptions{AllowedOrigins: []string{"*"}},
-		Logger: log,
-	})
-	srv.OnConnection(func(s *engineio.Socket) {
-		log.Info("connected", "sid", s.ID(), "transport", s.Transport())
-		s.OnMessage(func(data []byte, binary bool) {
-			if binary {
-				_ = s.SendBinary(data)
-			} else {
-				_ = s.Send(engineio.TextMessage(data))
-			}
-		})
-		s.OnClose(func(reason engineio.CloseReason, err error) {
-			log.Info("closed", "sid", s.ID(), "reason", reason)
-		})
-	})
-
+	srv := newServer(log)
 	hs := &http.Server{Addr: *addr, Handler: stdsio.Handler(srv)}
 	go func() {
 		stop := make(chan os.Signal, 1)
@@ -57,4 +40,20 @@ func main() {
 		log.Error("listen", "err", err)
 		os.Exit(1)
 	}
+}
+
+// newServer returns the echo server.
+func newServer(log *slog.Logger) *engineio.Server {
+	srv := engineio.New(engineio.Options{
+		CORS:   engineio.CORSOptions{AllowedOrigins: []string{"*"}},
+		Logger: log,
+	})
+	srv.OnConnection(func(s *engineio.Socket) {
+		log.Info("connected", "sid", s.ID(), "transport", s.Transport())
+		s.OnMessage(func(data []byte, binary bool) { _ = s.SendMessage(data, binary) })
+		s.OnClose(func(reason engineio.CloseReason, err error) {
+			log.Info("closed", "sid", s.ID(), "reason", reason)
+		})
+	})
+	return srv
 }
