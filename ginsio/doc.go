@@ -12,9 +12,21 @@
 // conflicts do not apply. The status is always written explicitly, so
 // requests served from Gin's 404 chain do not go out as 404.
 //
+// Mount it on the engine (r.Use), never inside a route group: Gin runs a
+// group's middleware only for the routes registered in that group, so
+// r.Group("/api").Use(ginsio.New(...)) never sees a Socket.IO request
+// and every one gets a 404. Middleware that must run first (auth) goes
+// before it in r.Use:
+//
+//	r.Use(authRequired(), ginsio.New(srv, ginsio.Config{}))
+//
+// Check(r, srv), in a test or at start, reports a mount that does not serve
+// the server's path.
+//
 // Values that earlier middleware stored with c.Set (c.Keys) reach connect
 // and event handlers through core.HostValue(s.Context(), key) or
-// s.HostValue(key).
+// s.HostValue(key), and so do those attached to the request's context with
+// core.WithHostValues. gin.Logger logs a websocket upgrade as 101.
 //
 // Pitfalls handled or documented: gin-contrib/gzip compresses polling
 // bodies, so exclude the server's path from it (the core compresses
