@@ -1,10 +1,17 @@
 // Package echosio mounts a Socket.IO (or Engine.IO) server in an Echo
-// instance as middleware. Register it with Pre, so it runs before routing
-// and needs no route:
+// instance as middleware. Register it with Use, after the middleware whose
+// values the connect handlers need (auth usually lives there), or with Pre
+// when none is needed; either way it needs no route:
 //
 //	e := echo.New()
-//	e.Pre(echosio.Middleware(srv))
+//	e.Use(middleware.Recover(), auth)
+//	e.Use(echosio.MiddlewareWithConfig(srv, echosio.Config{ContextKeys: []string{"user"}}))
 //	e.GET("/", home) // the host router keeps serving everything else
+//
+// Echo runs Use middleware for every request, the unrouted ones included, so
+// the Socket.IO paths need no route. Middleware registered with Pre runs
+// before all Use middleware: mounted there, the server answers before any
+// Use middleware has run, and sees only what Pre middleware set.
 //
 // On the server's path (by default "/socket.io" and "/socket.io/...") the
 // middleware serves the request and returns nil (also after a WebSocket
@@ -14,12 +21,18 @@
 // the order relative to RemoveTrailingSlash/AddTrailingSlash does not
 // matter.
 //
-// Values stored with c.Set by middleware that ran before (in Pre, before
-// this one) reach connect and event handlers through
-// core.HostValue(s.Context(), key) when their keys are listed in
-// Config.ContextKeys.
+// Which values reach connect and event handlers (core.HostValue(s.Context(),
+// key) or s.HostValue(key)), and why: the values earlier middleware stored
+// with c.Set under the keys Config.ContextKeys lists, because an
+// echo.Context cannot list its values, so the adapter copies only the keys
+// it is told; and every value attached to the request's context with
+// core.WithHostValues. They are copied at the handshake (a session outlives
+// its request, and Echo reuses its Context), so values set later, or on the
+// requests of an established session, do not travel.
 //
 // Pitfalls: middleware.Timeout wraps the writer in http.TimeoutHandler,
-// which cannot hijack or hold a long-poll, so skip the server's path in it;
-// middleware.Gzip compresses polling bodies, so skip the path there too.
+// which cannot hijack or hold a long-poll, so skip the server's path in it
+// (or register the server before it); middleware.Gzip compresses polling
+// bodies, which the core already compresses, so skip the path there too
+// (or register the server before it).
 package echosio

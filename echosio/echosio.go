@@ -14,7 +14,10 @@ type Config struct {
 	// StaticFiles are served after the server's path and before the next
 	// handler.
 	StaticFiles core.StaticFiles
-	// ContextKeys lists the c.Get keys copied into the handshake context.
+	// ContextKeys lists the keys of the values that earlier middleware
+	// stored with c.Set and that the handshake carries (an echo.Context
+	// cannot list its values). Nil: none; values attached to the
+	// request's context with core.WithHostValues travel anyway.
 	ContextKeys []string
 }
 

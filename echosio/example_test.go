@@ -23,20 +23,21 @@ func get(url string, n int) (int, string) {
 	return resp.StatusCode, string(b[:min(n, len(b))])
 }
 
-// An Echo application with sio registered with Pre: the Socket.IO path is
-// served by sio before routing, everything else by Echo's router.
+// An Echo application with sio registered with Use, after the middleware
+// whose values its connect handler reads: the Socket.IO path is served by
+// sio, everything else by Echo's router.
 func Example() {
 	srv := core.NewServer(core.Options{})
 	srv.OnConnect(func(s *core.Socket) error {
-		user, _ := s.HostValue("user") // set with c.Set by earlier Pre middleware
+		user, _ := s.HostValue("user") // set with c.Set by earlier middleware
 		return s.Emit("hello", user)
 	})
 
 	e := echo.New()
-	e.Pre(func(next echo.HandlerFunc) echo.HandlerFunc {
+	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc { // auth
 		return func(c echo.Context) error { c.Set("user", "alice"); return next(c) }
 	})
-	e.Pre(echosio.MiddlewareWithConfig(srv, echosio.Config{ContextKeys: []string{"user"}}))
+	e.Use(echosio.MiddlewareWithConfig(srv, echosio.Config{ContextKeys: []string{"user"}}))
 	e.GET("/", func(c echo.Context) error { return c.String(http.StatusOK, "home") })
 
 	ts := httptest.NewServer(e)
