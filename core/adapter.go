@@ -159,6 +159,8 @@ type MemoryAdapter struct {
 	rooms map[string]map[string]struct{}
 	sids  map[string]map[string]struct{}
 
+	roomHook func(room string, created, private bool) // see WatchRooms; set before use
+
 	recMu    sync.Mutex // guards sessions and log (connection state recovery)
 	sessions map[string]*SessionState
 	log      []loggedPacket
@@ -203,6 +205,10 @@ func (a *MemoryAdapter) AddAll(id string, rooms []string) {
 		if members == nil {
 			members = make(map[string]struct{})
 			a.rooms[r] = members
+			if a.roomHook != nil {
+				_, private := a.sids[r]
+				a.roomHook(r, true, private)
+			}
 		}
 		members[id] = struct{}{}
 	}
@@ -232,6 +238,10 @@ func (a *MemoryAdapter) delMember(room, id string) {
 		delete(members, id)
 		if len(members) == 0 {
 			delete(a.rooms, room)
+			if a.roomHook != nil {
+				_, private := a.sids[room]
+				a.roomHook(room, false, private)
+			}
 		}
 	}
 }

@@ -70,17 +70,42 @@ func newOffset() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
+// recoverable reports whether a broadcast of p with opts gets an offset:
+// recovery is on and p is a plain event (no ack id) that is not volatile.
+func (a *MemoryAdapter) recoverable(p *Packet, opts BroadcastOptions) bool {
+	return a.nsp.srv.opts.Recovery != nil && p.Type == parser.Event && !p.HasID && !opts.Volatile
+}
+
+// withOffset returns a copy of p with offset as its last argument.
+func withOffset(p *Packet, offset string) *Packet {
+	out := p.Outgoing
+	out.Args = append(slices.Clip(out.Args), offset)
+	return NewPacket(out)
+}
+
+// BroadcastAt delivers p like Broadcast, for a cluster adapter whose
+// broker keeps the broadcasts for connection state recovery (a stream, a
+// log): when recovery is on and p is a plain event (no ack id) that is not
+// volatile, offset, the broker's position of p, is appended as its last
+// argument (nothing when offset is empty). The packet is not kept in this
+// adapter's memory: the caller's PersistSession and RestoreSession find
+// the missed packets in the broker.
+func (a *MemoryAdapter) BroadcastAt(p *Packet, opts BroadcastOptions, offset string) {
+	if offset != "" && a.recoverable(p, opts) {
+		p = withOffset(p, offset)
+	}
+	a.deliver(p, opts, nil, nil)
+}
+
 // recordBroadcast gives a plain broadcast event an offset and logs it, when
 // recovery is on. It returns the packet to deliver.
 func (a *MemoryAdapter) recordBroadcast(p *Packet, opts BroadcastOptions) *Packet {
-	rec := a.nsp.srv.opts.Recovery
-	if rec == nil || p.Type != parser.Event || p.HasID || opts.Volatile {
+	if !a.recoverable(p, opts) {
 		return p
 	}
+	rec := a.nsp.srv.opts.Recovery
 	off := newOffset()
-	out := p.Outgoing
-	out.Args = append(slices.Clip(out.Args), off)
-	logged := NewPacket(out)
+	logged := withOffset(p, off)
 	now := time.Now()
 	a.recMu.Lock()
 	defer a.recMu.Unlock()

@@ -13,8 +13,9 @@
 //
 // The servers exchange the messages of socket.io-adapter's ClusterAdapter
 // (the format of Node.js's sharded Redis, Redis Streams and Postgres
-// adapters), in its heartbeat variant: maps {uid, nsp, type, data} of
-// these types (MessageType):
+// adapters), in its heartbeat variant (without heartbeats on a
+// SubscriberCounter bus, see below): maps {uid, nsp, type, data} of these
+// types (MessageType):
 //
 //	 1 INITIAL_HEARTBEAT          published when a namespace's adapter starts
 //	 2 HEARTBEAT                  the answer to 1, and after HeartbeatInterval of silence
@@ -107,11 +108,70 @@
 // message of its channel: server-side event handlers should not block
 // for long.
 //
+// # Optional Bus interfaces
+//
+// A Bus may implement more, and the manager then uses it:
+//
+//   - SubscriberCounter (Subscribers: the subscriptions of a channel
+//     across the broker, Redis's PUBSUB NUMSUB): the cluster size comes
+//     from it, requests expect that many answers less one, and no
+//     heartbeats are published: the ClusterAdapter variant without
+//     heartbeats, which the sharded Redis and Redis Streams adapters
+//     use. Each server then needs its own subscription to the broker.
+//   - LogBus (Append, SubscribeLog, ReadLog: a durable, ordered log per
+//     channel with offsets): connection state recovery across the
+//     cluster, below.
+//   - SessionStore (SaveSession, TakeSession), used with a LogBus.
+//
+// Options.SubscriptionMode adds a channel per room, "<prefix>#N#<room>#"
+// (SubscriptionDynamic: public rooms; SubscriptionDynamicPrivate: every
+// room), that a server subscribes to while the room has a member on it; a
+// broadcast to exactly one room goes to that room's channel (the sharded
+// Redis adapter's subscriptionMode). It works on any Bus.
+//
 // # Connection state recovery
 //
-// PersistSession and RestoreSession stay local (those of the embedded
-// MemoryAdapter): a client recovers its session when it reconnects to
-// the server it was connected to (sticky sessions), with the broadcasts
-// that server delivered or would have delivered to it meanwhile, whatever
-// server they came from.
+// On a plain Bus, PersistSession and RestoreSession stay local (those of
+// the embedded MemoryAdapter): a client recovers its session when it
+// reconnects to the server it was connected to (sticky sessions), with
+// the broadcasts that server delivered or would have delivered to it
+// meanwhile, whatever server they came from.
+//
+// On a LogBus, recovery works whichever server the client reconnects to,
+// as with Node.js's Redis Streams adapter:
+//
+//   - The durable messages (BROADCAST without acknowledgements,
+//     SOCKETS_JOIN, SOCKETS_LEAVE, DISCONNECT_SOCKETS) are appended to the
+//     log of the namespace's channel with Append, and every server reads
+//     them with SubscribeLog (its own are dropped by uid); requests and
+//     replies still go through Publish and Subscribe.
+//   - A broadcast event (no acknowledgement, not volatile) carries its log
+//     offset as its last argument, on the sending server (the offset
+//     Append returned, as socket.io-adapter's publishAndReturnOffset) and
+//     on every receiver (the offset SubscribeLog gave). With recovery on,
+//     a broadcast to local sockets only is appended too, so every offset a
+//     client holds is in the log; the Local flag is never appended and
+//     carries no offset.
+//   - PersistSession stores {sid, pid, rooms, data} (MessagePack, what
+//     Node.js's socket.io persists) in the SessionStore for the
+//     server's MaxDisconnectionDuration: Options.Sessions, or the bus when
+//     it is a SessionStore, or else the manager's memory.
+//   - RestoreSession takes the session (TakeSession: read and delete),
+//     then reads the log after the client's offset (ReadLog; an offset no
+//     longer in the log refuses the recovery) and returns the broadcasts
+//     of the namespace that reach the session's rooms, each with its
+//     offset appended.
+//
+// core's part is MemoryAdapter.BroadcastAt (local delivery with the
+// broker's offset instead of the in-memory log's). MemoryLogBus is the
+// in-process reference. To give another broker recovery, its Bus
+// implements LogBus: Append writes to a durable stream and returns the
+// entry's position as a string (a JetStream sequence: strconv of the
+// PubAck's Sequence); SubscribeLog consumes the stream from its end and,
+// after a reconnection, from the last position it delivered; ReadLog
+// reads from the position after offset to the end and returns
+// ErrUnknownOffset when offset is malformed or older than the first entry
+// kept. It implements SessionStore on a key-value store with a TTL (a
+// JetStream key-value bucket with TTL: Put, then Get and Delete in
+// TakeSession), or leaves sessions to Options.Sessions.
 package queue

@@ -44,6 +44,13 @@ type Options struct {
 	// Node.js adapter writes: EncodingJSON for the sharded Redis and
 	// Postgres adapters.
 	Encoding Encoding
+	// SubscriptionMode says which channels each namespace uses (see
+	// SubscriptionMode). Zero: SubscriptionStatic.
+	SubscriptionMode SubscriptionMode
+	// Sessions keeps the sessions of disconnected sockets for connection
+	// state recovery when the bus is a LogBus (see SessionStore). Nil: the
+	// bus, when it is a SessionStore, else the manager's memory.
+	Sessions SessionStore
 	// Logger receives the manager's log lines. Nil: the server's logger.
 	Logger *slog.Logger
 }
@@ -69,6 +76,9 @@ type manager struct {
 	bus  Bus
 	opts Options
 	uid  string
+
+	sessOnce sync.Once
+	sessions SessionStore // see memSessions
 }
 
 // NewManager returns a ClientManager that links the servers sharing bus
@@ -99,6 +109,11 @@ type Adapter struct {
 	log     *slog.Logger
 	channel string // the namespace's channel, shared by every server
 
+	counter  SubscriberCounter // the cluster size, instead of heartbeats; or nil
+	logBus   LogBus            // the durable messages and recovery; or nil
+	sessions SessionStore      // with logBus
+	rooms    *roomChannels     // the room channels of the dynamic modes; or nil
+
 	stop     chan struct{} // closed by Close
 	loopDone chan struct{} // closed when the heartbeat loop returns
 
@@ -128,6 +143,8 @@ func newAdapter(m *manager, nsp *core.Namespace) *Adapter {
 		requests:      make(map[string]*request),
 	}
 	a.channel = a.opts.ChannelPrefix + "#" + nsp.Name() + "#"
+	a.counter, _ = m.bus.(SubscriberCounter)
+	a.setupLog(m)
 	ctx, cancel := context.WithTimeout(context.Background(), a.opts.RequestTimeout)
 	defer cancel()
 	for _, ch := range []string{a.channel, a.channelOf(a.uid)} {
@@ -137,6 +154,21 @@ func newAdapter(m *manager, nsp *core.Namespace) *Adapter {
 			continue
 		}
 		a.unsubscribe = append(a.unsubscribe, unsub)
+	}
+	if a.logBus != nil {
+		unsub, err := a.logBus.SubscribeLog(ctx, a.channel, a.onLogMessage)
+		if err != nil {
+			a.log.Error("sio/queue: cannot subscribe to the log", "channel", a.channel, "err", err)
+		} else {
+			a.unsubscribe = append(a.unsubscribe, unsub)
+		}
+	}
+	if a.opts.SubscriptionMode != SubscriptionStatic {
+		a.rooms = newRoomChannels(a)
+	}
+	if a.counter != nil {
+		close(a.loopDone) // no heartbeats: the bus counts the servers
+		return a
 	}
 	a.publish(TypeInitialHeartbeat, nil)
 	go a.loop()
@@ -192,25 +224,39 @@ func (a *Adapter) publishTo(uid string, typ MessageType, data any) error {
 }
 
 func (a *Adapter) publishOn(channel string, typ MessageType, data any) error {
+	_, err := a.send(channel, typ, data)
+	return err
+}
+
+// send publishes a message on channel, or appends it to the log when it is
+// durable and the bus is a LogBus; it returns the log offset.
+func (a *Adapter) send(channel string, typ MessageType, data any) (string, error) {
 	b, err := encodeMessage(outMessage{UID: a.uid, NSP: a.nsp.Name(), Type: typ, Data: data}, a.opts.Encoding)
 	if err != nil {
 		a.log.Error("sio/queue: cannot encode message", "type", typ.String(), "err", err)
-		return err
+		return "", err
 	}
 	a.mu.Lock()
 	closed := a.closed && typ != TypeAdapterClose
 	a.lastPublish = time.Now()
 	a.mu.Unlock()
 	if closed {
-		return ErrClosed
+		return "", ErrClosed
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), a.opts.RequestTimeout)
 	defer cancel()
+	if a.logBus != nil && durable(typ, data) {
+		off, err := a.logBus.Append(ctx, a.channel, b)
+		if err != nil {
+			a.log.Warn("sio/queue: cannot append to the log", "type", typ.String(), "channel", a.channel, "err", err)
+		}
+		return off, err
+	}
 	if err := a.bus.Publish(ctx, channel, b); err != nil {
 		a.log.Warn("sio/queue: cannot publish", "type", typ.String(), "channel", channel, "err", err)
-		return err
+		return "", err
 	}
-	return nil
+	return "", nil
 }
 
 // onlyLocal reports whether an operation with opts concerns this server
@@ -233,11 +279,15 @@ func (a *Adapter) onlyLocal(opts core.BroadcastOptions) bool {
 // Broadcast implements core.Adapter: it publishes p (unless opts is local)
 // and delivers it to the local sockets.
 func (a *Adapter) Broadcast(p *core.Packet, opts core.BroadcastOptions) {
+	if a.logBus != nil {
+		a.broadcastLogged(p, opts)
+		return
+	}
 	if !a.onlyLocal(opts) {
 		if raw, err := encodePacket(p.Outgoing); err != nil {
 			a.log.Error("sio/queue: cannot encode broadcast", "event", p.Event, "err", err)
 		} else {
-			_ = a.publish(TypeBroadcast, broadcastData{Packet: raw, Opts: toWireOpts(opts)})
+			_ = a.publishOn(a.broadcastChannel(opts), TypeBroadcast, broadcastData{Packet: raw, Opts: toWireOpts(opts)})
 		}
 	}
 	a.MemoryAdapter.Broadcast(p, opts)
@@ -276,6 +326,7 @@ func (a *Adapter) BroadcastWithAck(p *core.Packet, opts core.BroadcastOptions, o
 					delete(r.owed, uid)
 				}
 			}
+			r.anon = 0
 			return r.maybeFinalize()
 		})
 	}
@@ -384,7 +435,10 @@ func (a *Adapter) ServerSideEmit(event string, args []any, onCount func(int), on
 
 // ServerCount implements core.Adapter: this server and the peers heard
 // from within Options.HeartbeatTimeout.
-func (a *Adapter) ServerCount(context.Context) int {
+func (a *Adapter) ServerCount(ctx context.Context) int {
+	if a.counter != nil {
+		return a.countServers(ctx)
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return 1 + len(a.peers)
@@ -411,7 +465,12 @@ func (a *Adapter) Close() {
 		r.cancel()
 	}
 	a.mu.Unlock()
-	_ = a.publish(TypeAdapterClose, nil)
+	if a.counter == nil {
+		_ = a.publish(TypeAdapterClose, nil)
+	}
+	if a.rooms != nil {
+		a.rooms.close()
+	}
 	for _, u := range unsub {
 		u()
 	}
@@ -426,7 +485,13 @@ func newRequestID() string {
 }
 
 // onMessage handles a message from the bus.
-func (a *Adapter) onMessage(b []byte) {
+func (a *Adapter) onMessage(b []byte) { a.receive(b, "") }
+
+// onLogMessage handles a message from the log.
+func (a *Adapter) onLogMessage(offset string, b []byte) { a.receive(b, offset) }
+
+// receive handles a message from the bus or, with its offset, the log.
+func (a *Adapter) receive(b []byte, offset string) {
 	m, err := decodeMessage(b)
 	if err != nil {
 		a.log.Warn("sio/queue: dropping undecodable message", "len", len(b), "err", err)
@@ -437,19 +502,19 @@ func (a *Adapter) onMessage(b []byte) {
 	}
 	a.mu.Lock()
 	closed := a.closed
-	if !closed && m.UID != "" && m.UID != emitterUID && m.Type > 0 && m.Type < TypeAdapterClose {
+	if !closed && a.counter == nil && m.UID != "" && m.UID != emitterUID && m.Type > 0 && m.Type < TypeAdapterClose {
 		a.peers[m.UID] = time.Now()
 	}
 	a.mu.Unlock()
 	if closed {
 		return
 	}
-	if err := a.handle(m); err != nil {
+	if err := a.handle(m, offset); err != nil {
 		a.log.Warn("sio/queue: dropping invalid message", "type", m.Type.String(), "from", m.UID, "err", err)
 	}
 }
 
-func (a *Adapter) handle(m inMessage) error {
+func (a *Adapter) handle(m inMessage, offset string) error {
 	data, err := decodeData(m, a.nsp)
 	if err != nil {
 		return err
@@ -463,7 +528,7 @@ func (a *Adapter) handle(m inMessage) error {
 			a.removePeer(m.UID, false)
 		}
 	case inBroadcast:
-		a.onBroadcast(m.UID, d)
+		a.onBroadcast(m.UID, d, offset)
 	case roomsData:
 		if m.Type == TypeSocketsJoin {
 			a.MemoryAdapter.AddSockets(d.Opts.options(), d.Rooms)
@@ -491,11 +556,16 @@ func (a *Adapter) handle(m inMessage) error {
 }
 
 // onBroadcast delivers another server's broadcast to the local sockets.
-func (a *Adapter) onBroadcast(from string, d inBroadcast) {
+// A broadcast from the log carries its offset.
+func (a *Adapter) onBroadcast(from string, d inBroadcast, offset string) {
 	out := parser.Outgoing{Type: parser.Event, Namespace: a.nsp.Name(), Event: d.event, Args: d.args}
 	opts := d.opts
 	if d.requestID == "" {
-		a.MemoryAdapter.Broadcast(core.NewPacket(out), opts)
+		if a.logBus != nil {
+			a.MemoryAdapter.BroadcastAt(core.NewPacket(out), opts, offset)
+		} else {
+			a.MemoryAdapter.Broadcast(core.NewPacket(out), opts)
+		}
 		return
 	}
 	out.ID, out.HasID = a.nsp.NextAckID(), true

@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -21,6 +22,8 @@ const (
 type request struct {
 	kind  requestKind
 	owed  map[string]struct{} // servers still owed an answer (a count, for broadcasts)
+	anon  int                 // answers still owed by servers not known by uid (SubscriberCounter)
+	heard map[string]struct{} // the servers that gave one of those
 	timer *time.Timer
 	cbMu  sync.Mutex
 
@@ -63,13 +66,37 @@ func (r *request) finish() {
 	}
 }
 
+// pending returns the number of answers r still expects.
+func (r *request) pending() int { return len(r.owed) + r.anon }
+
+// answer records the answer of the server uid, and reports whether it was
+// expected (and not a duplicate).
+func (r *request) answer(uid string) bool {
+	if _, ok := r.owed[uid]; ok {
+		delete(r.owed, uid)
+		return true
+	}
+	if r.anon == 0 {
+		return false
+	}
+	if _, dup := r.heard[uid]; dup {
+		return false
+	}
+	if r.heard == nil {
+		r.heard = make(map[string]struct{})
+	}
+	r.heard[uid] = struct{}{}
+	r.anon--
+	return true
+}
+
 // complete reports whether r expects nothing more.
 func (r *request) complete() bool {
 	switch r.kind {
 	case kindBroadcast:
 		return r.finalized && r.acks >= r.total
 	case kindServerSideEmit:
-		return len(r.owed) == 0
+		return r.pending() == 0
 	default:
 		return r.finished
 	}
@@ -94,7 +121,7 @@ func (r *request) count(uid string, n int) []func() {
 		pc.n += n
 	} else {
 		pc.counted, pc.n = true, n
-		delete(r.owed, uid)
+		r.answer(uid)
 	}
 	r.total += n
 	if r.finalized {
@@ -105,7 +132,7 @@ func (r *request) count(uid string, n int) []func() {
 
 // maybeFinalize gives onCount the total once every server has counted.
 func (r *request) maybeFinalize() []func() {
-	if r.finalized || len(r.owed) > 0 {
+	if r.finalized || r.pending() > 0 {
 		return nil
 	}
 	r.finalized = true
@@ -149,18 +176,27 @@ func (r *request) peerGone(uid string) []func() {
 }
 
 // register records r under id, owing an answer from every known peer
-// (and this server, with self). It returns the number of servers owed, or
+// (and this server, with self); with a SubscriberCounter, from as many
+// other servers as it counts. It returns the number of servers owed, or
 // false when the adapter is closed. With a timeout, r is forgotten after
 // it.
 func (a *Adapter) register(id string, r *request, timeout time.Duration, self bool) (int, bool) {
+	others := -1
+	if a.counter != nil {
+		others = a.countServers(context.Background()) - 1 // before the lock: a broker round trip
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.closed {
 		return 0, false
 	}
 	r.owed = make(map[string]struct{}, len(a.peers)+1)
-	for uid := range a.peers {
-		r.owed[uid] = struct{}{}
+	if others >= 0 {
+		r.anon = others
+	} else {
+		for uid := range a.peers {
+			r.owed[uid] = struct{}{}
+		}
 	}
 	if self {
 		r.owed[a.uid] = struct{}{}
@@ -169,7 +205,7 @@ func (a *Adapter) register(id string, r *request, timeout time.Duration, self bo
 	if timeout > 0 {
 		r.timer = time.AfterFunc(timeout, func() { a.forget(id) })
 	}
-	return len(r.owed), true
+	return r.pending(), true
 }
 
 // forget drops the request id.
@@ -226,10 +262,9 @@ func (a *Adapter) onAck(id, uid string, reply core.Args) {
 // onServerSideEmitResponse handles uid's reply to the server-side event id.
 func (a *Adapter) onServerSideEmitResponse(id, uid string, reply core.Args) {
 	a.update(id, kindServerSideEmit, func(r *request) []func() {
-		if _, owed := r.owed[uid]; !owed {
+		if !r.answer(uid) {
 			return nil // not counted, or a duplicate
 		}
-		delete(r.owed, uid)
 		return []func(){func() { r.onAck(reply) }}
 	})
 }
@@ -239,9 +274,9 @@ func (a *Adapter) onFetchResponse(id, uid string, sockets []*core.RemoteSocket) 
 	a.update(id, kindFetch, func(r *request) []func() {
 		// As in Node.js, an answer from a server not waited for (one that
 		// came up meanwhile) is kept too.
-		delete(r.owed, uid)
+		r.answer(uid)
 		r.sockets = append(r.sockets, sockets...)
-		if len(r.owed) == 0 {
+		if r.pending() == 0 {
 			r.finish()
 		}
 		return nil
