@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -113,6 +114,7 @@ type Adapter struct {
 	logBus   LogBus            // the durable messages and recovery; or nil
 	sessions SessionStore      // with logBus
 	rooms    *roomChannels     // the room channels of the dynamic modes; or nil
+	restored restoredPackets   // with logBus
 
 	stop     chan struct{} // closed by Close
 	loopDone chan struct{} // closed when the heartbeat loop returns
@@ -471,6 +473,7 @@ func (a *Adapter) Close() {
 	if a.rooms != nil {
 		a.rooms.close()
 	}
+	a.restored.close()
 	for _, u := range unsub {
 		u()
 	}
@@ -562,6 +565,9 @@ func (a *Adapter) onBroadcast(from string, d inBroadcast, offset string) {
 	opts := d.opts
 	if d.requestID == "" {
 		if a.logBus != nil {
+			if sids := a.restored.take(offset); len(sids) > 0 {
+				opts.Except = append(slices.Clip(opts.Except), sids...)
+			}
 			a.MemoryAdapter.BroadcastAt(core.NewPacket(out), opts, offset)
 		} else {
 			a.MemoryAdapter.Broadcast(core.NewPacket(out), opts)

@@ -164,7 +164,83 @@ func (a *Adapter) RestoreSession(pid, offset string) (*core.SessionState, bool) 
 		}
 		return nil, false
 	}
+	a.restored.add(st, a.opts.RequestTimeout)
 	return st, true
+}
+
+// restoredPackets remembers, for a while, the packets given to restored
+// sessions: this server's log subscription may deliver them after the
+// restore (it lags behind the log when the client reconnects quickly),
+// and the socket must not get them twice.
+type restoredPackets struct {
+	mu       sync.Mutex
+	byOffset map[string][]string // offset → the restored socket ids that got it
+	timers   map[*time.Timer]struct{}
+	closed   bool
+}
+
+// add remembers the missed packets of st for ttl.
+func (r *restoredPackets) add(st *core.SessionState, ttl time.Duration) {
+	if len(st.Missed) == 0 {
+		return
+	}
+	offs := make([]string, 0, len(st.Missed))
+	for _, p := range st.Missed {
+		if off, ok := p.Args[len(p.Args)-1].(string); ok {
+			offs = append(offs, off)
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return
+	}
+	if r.byOffset == nil {
+		r.byOffset = make(map[string][]string)
+		r.timers = make(map[*time.Timer]struct{})
+	}
+	for _, off := range offs {
+		r.byOffset[off] = append(r.byOffset[off], st.SID)
+	}
+	var t *time.Timer
+	t = time.AfterFunc(ttl, func() {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		delete(r.timers, t)
+		for _, off := range offs {
+			sids := slices.DeleteFunc(r.byOffset[off], func(s string) bool { return s == st.SID })
+			if len(sids) == 0 {
+				delete(r.byOffset, off)
+			} else {
+				r.byOffset[off] = sids
+			}
+		}
+	})
+	r.timers[t] = struct{}{}
+}
+
+// take returns (and forgets) the restored sockets that got the packet at
+// offset already.
+func (r *restoredPackets) take(offset string) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.byOffset) == 0 {
+		return nil
+	}
+	sids := r.byOffset[offset]
+	delete(r.byOffset, offset)
+	return sids
+}
+
+// close stops the timers.
+func (r *restoredPackets) close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.closed = true
+	for t := range r.timers {
+		t.Stop()
+	}
+	r.timers, r.byOffset = nil, nil
 }
 
 func (a *Adapter) decodeSession(b []byte) (*core.SessionState, error) {

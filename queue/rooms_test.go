@@ -74,14 +74,14 @@ func TestDynamicSubscription(t *testing.T) {
 	ca, sida := a.connect(t, "/", "", nil)
 	cb, _ := b.connect(t, "/", "", nil)
 	const room = "socket.io#/#blue#"
-	ca.call(t, "/", "join", "blue")
+	ca.Call(t, "/", "join", "blue")
 	waitFor(t, "a subscription to the room's channel", func() bool { return rec.count(rec.active, room) == 1 })
-	cb.call(t, "/", "join", "blue")
+	cb.Call(t, "/", "join", "blue")
 	waitFor(t, "both servers on the room's channel", func() bool { return rec.count(rec.active, room) == 2 })
 
 	_ = b.To("blue").Emit("blue", 1)
-	ca.expectEvent(t, "/", "blue")
-	cb.expectEvent(t, "/", "blue")
+	ca.ExpectEvent(t, "/", "blue")
+	cb.ExpectEvent(t, "/", "blue")
 	if n := rec.count(rec.published, room); n != 1 {
 		t.Errorf("%d broadcasts on %s, want 1", n, room)
 	}
@@ -91,14 +91,14 @@ func TestDynamicSubscription(t *testing.T) {
 	before := rec.count(rec.published, "socket.io#/#")
 	_ = b.To(sida).Emit("private")      // a socket id: 20 characters
 	_ = b.To("blue", "red").Emit("two") // two rooms
-	ca.expectEvent(t, "/", "private")
-	ca.expectEvent(t, "/", "two")
+	ca.ExpectEvent(t, "/", "private")
+	ca.ExpectEvent(t, "/", "two")
 	if n := rec.count(rec.published, "socket.io#/#") - before; n != 2 {
 		t.Errorf("%d broadcasts on the namespace's channel, want 2", n)
 	}
 
-	ca.call(t, "/", "leave", "blue")
-	cb.close()
+	ca.Call(t, "/", "leave", "blue")
+	cb.Close()
 	waitFor(t, "the room's subscriptions to end", func() bool { return rec.count(rec.active, room) == 0 })
 }
 
@@ -115,11 +115,11 @@ func TestDynamicPrivateSubscription(t *testing.T) {
 	ch := "socket.io#/#" + sida + "#"
 	waitFor(t, "a subscription to the socket's channel", func() bool { return rec.count(rec.active, ch) == 1 })
 	_ = c.nodes[1].To(sida).Emit("private")
-	ca.expectEvent(t, "/", "private")
+	ca.ExpectEvent(t, "/", "private")
 	if n := rec.count(rec.published, ch); n != 1 {
 		t.Errorf("%d broadcasts on %s, want 1", n, ch)
 	}
-	ca.close()
+	ca.Close()
 	waitFor(t, "the subscription to end", func() bool { return rec.count(rec.active, ch) == 0 })
 }
 
@@ -151,7 +151,7 @@ func TestSubscriberCount(t *testing.T) {
 	if n := rec.count(rec.published, "socket.io#/#"); n != 2 {
 		t.Errorf("%d messages on the namespace's channel, want 2 (no heartbeats)", n)
 	}
-	c.nodes[2].shutdown(t)
+	c.nodes[2].Shutdown(t)
 	if n := c.nodes[0].ServerCount(context.Background()); n != 2 {
 		t.Errorf("ServerCount after a shutdown: %d, want 2", n)
 	}
