@@ -183,6 +183,7 @@ func (c *Client) write(typ int, data []byte) {
 	_ = c.conn.WriteMessage(typ, data)
 }
 
+// Send writes the Socket.IO packet text pkt (see EncodePacket).
 func (c *Client) Send(pkt string) { c.write(websocket.TextMessage, []byte("4"+pkt)) }
 
 // Close closes the connection and waits for the reader.
