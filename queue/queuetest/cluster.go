@@ -138,6 +138,33 @@ func nextEventName(t *testing.T, cl *livetest.Client, nsp string) string {
 	return name
 }
 
+// expectDelivery checks that the event what, just broadcast from the
+// server from, reaches the clients reached accepts and not the others:
+// the reached ones wait for it; then a broadcast to everyone from the
+// same server (on the namespace's channel) must be the first event of the
+// others. A cluster orders the messages of one server on one channel, not
+// across channels (a room may have its own) nor across servers, so an
+// event that wrongly reaches a client after the sync shows in the next
+// check of that client.
+func expectDelivery(t *testing.T, what string, from *node, clients []*livetest.Client, reached func(i int) bool) {
+	t.Helper()
+	for i, cl := range clients {
+		if reached(i) {
+			cl.ExpectEvent(t, "/", what)
+		}
+	}
+	if err := from.Emit("sync"); err != nil {
+		t.Fatal(err)
+	}
+	for i, cl := range clients {
+		if reached(i) {
+			cl.ExpectEvent(t, "/", "sync")
+		} else if got := nextEventName(t, cl, "/"); got != "sync" {
+			t.Errorf("%s: client %d got %q", what, i, got)
+		}
+	}
+}
+
 // expectNext checks, for each client, that the next event on nsp is
 // want[i].
 func expectNext(t *testing.T, what, nsp string, clients []*livetest.Client, want []string) {

@@ -57,31 +57,12 @@ func testBroadcast(t *testing.T, c *cluster) {
 		}
 	}
 
-	// Each targeted broadcast is followed by one to everyone from the same
-	// server (a cluster orders the messages of each server, not those of
-	// different servers): the first event a client gets shows whether the
-	// targeted one reached it.
 	step := func(what string, from *node, emit func() error, reached func(i int) bool) {
 		t.Helper()
 		if err := emit(); err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
-		if err := from.Emit("sync"); err != nil {
-			t.Fatal(err)
-		}
-		want := make([]string, len(clients))
-		for i := range want {
-			want[i] = "sync"
-			if reached(i) {
-				want[i] = what
-			}
-		}
-		expectNext(t, what, "/", clients, want)
-		for i, cl := range clients {
-			if reached(i) {
-				cl.ExpectEvent(t, "/", "sync")
-			}
-		}
+		expectDelivery(t, what, from, clients, reached)
 	}
 	step("to-red", b, func() error { return b.To("red").Emit("to-red", 1) }, red)
 	step("except-red", b, func() error { return b.Except("red").Emit("except-red") }, func(i int) bool { return !red(i) })
@@ -305,10 +286,7 @@ func testSocketsJoinLeave(t *testing.T, c *cluster) {
 	if err := c.nodes[1].To("green").Emit("green"); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.nodes[1].Emit("sync"); err != nil {
-		t.Fatal(err)
-	}
-	expectNext(t, "green", "/", clients, []string{"sync", "sync", "green"})
+	expectDelivery(t, "green", c.nodes[1], clients, func(i int) bool { return i == 2 })
 }
 
 // testDisconnectSockets: DisconnectSockets disconnects the matching
