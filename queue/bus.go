@@ -27,7 +27,8 @@ type Bus interface {
 	// is not called on the publisher's goroutine. unsubscribe stops the delivery;
 	// it may be called from fn and does not wait for a running call.
 	Subscribe(ctx context.Context, channel string, fn func(msg []byte)) (unsubscribe func(), err error)
-	// Close ends every subscription and releases the bus's resources.
+	// Close ends every subscription and releases the bus's resources; once
+	// it returns no callback runs, and Publish and Subscribe fail.
 	Close() error
 }
 

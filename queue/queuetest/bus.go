@@ -23,8 +23,10 @@ const Wait = livetest.Wait
 // default payload limits of the usual brokers (NATS allows 1 MiB).
 const LargeMessage = 256 << 10
 
-// RunBus runs the Bus contract against the buses newBus returns: one new
-// bus for each subtest, which RunBus closes (newBus must not close it).
+// RunBus runs the Bus contract (queue.Bus's documentation) against the
+// buses newBus returns: one new bus for each subtest, which RunBus closes
+// (newBus must not close it). The optional interfaces (SubscriberCounter,
+// LogBus, ...) are not checked here: RunCluster exercises them.
 // Channel names are unique to each subtest and contain the characters the
 // manager's names contain ('#', '/').
 func RunBus(t *testing.T, newBus func(t *testing.T) queue.Bus) {
