@@ -1,0 +1,402 @@
+package kafkaq
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/socketio-go/sio/queue"
+	"github.com/socketio-go/sio/queue/internal/busutil"
+)
+
+// Errors of a Bus; test with errors.Is.
+var (
+	// ErrInFlight: Options.MaxInFlight records await the broker's
+	// acknowledgement; the message was not sent.
+	ErrInFlight = errors.New("sio/kafkaq: too many unacknowledged records, message dropped")
+	// ErrWriteOnly is returned by Subscribe on a write-only bus.
+	ErrWriteOnly = errors.New("sio/kafkaq: the bus is write-only")
+)
+
+// Bus is a queue.Bus over Kafka (with github.com/twmb/franz-go). See the
+// package documentation for the topics, records and consumption it uses.
+type Bus struct {
+	opts  Options
+	base  []kgo.Opt // connection options shared by the clients
+	log   *slog.Logger
+	rlog  *busutil.RateLog
+	fan   *busutil.Fanout
+	prod  *kgo.Client
+	adm   *kadm.Client
+	slots chan struct{}
+	health
+
+	closed  atomic.Bool
+	created sync.Map   // topic → struct{}: known to exist
+	subMu   sync.Mutex // serialises the start of a topic's consumption
+
+	mu       sync.Mutex // guards the fields below
+	cons     *kgo.Client
+	topics   map[string]bool
+	assigned map[string]chan struct{} // group mode: closed when the topic is assigned
+	pollDone chan struct{}
+}
+
+// health tracks the broker connections for the logs.
+type health struct {
+	down      atomic.Bool
+	downSince atomic.Int64
+}
+
+// New returns a bus on the Kafka cluster at url: kafka://host:port, with
+// several brokers separated by commas, kafkas:// for TLS, credentials for
+// SASL (see the package documentation). It fails when no broker answers.
+func New(url string, opts Options) (*Bus, error) {
+	opts = opts.withDefaults()
+	base, err := opts.clientOptions(url)
+	if err != nil {
+		return nil, err
+	}
+	b := &Bus{
+		opts:     opts,
+		log:      opts.Logger,
+		rlog:     busutil.NewRateLog(opts.Logger, time.Second),
+		fan:      busutil.NewFanout(opts.SubscriptionQueue, opts.Logger),
+		slots:    make(chan struct{}, opts.MaxInFlight),
+		topics:   make(map[string]bool),
+		assigned: make(map[string]chan struct{}),
+	}
+	base = append(base, kgo.WithHooks(hooks{b}), kgo.RetryBackoffFn(func(n int) time.Duration {
+		return min(100*time.Millisecond<<min(n, 5), time.Second)
+	}), kgo.MetadataMinAge(250*time.Millisecond))
+	b.base = base
+	popts := append(append([]kgo.Opt{}, base...),
+		kgo.RecordDeliveryTimeout(opts.DeliveryTimeout),
+		kgo.ProducerLinger(0),
+		kgo.MaxBufferedRecords(opts.MaxInFlight+1),
+		kgo.UnknownTopicRetries(-1),
+		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)),
+	)
+	switch opts.Acks {
+	case AcksLeader:
+		popts = append(popts, kgo.RequiredAcks(kgo.LeaderAck()), kgo.DisableIdempotentWrite())
+	case AcksNone:
+		popts = append(popts, kgo.RequiredAcks(kgo.NoAck()), kgo.DisableIdempotentWrite())
+	}
+	popts = append(popts, opts.ClientOptions...)
+	prod, err := kgo.NewClient(popts...)
+	if err != nil {
+		return nil, fmt.Errorf("sio/kafkaq: %s: %w", redact(url), err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := prod.Ping(ctx); err != nil {
+		prod.Close()
+		return nil, fmt.Errorf("sio/kafkaq: connecting to %s: %w", redact(url), err)
+	}
+	b.prod = prod
+	b.adm = kadm.NewClient(prod)
+	return b, nil
+}
+
+// TopicOf returns the topic of a channel: the channel's name up to its
+// first '#' (the manager's channel prefix, "socket.io" for
+// "socket.io#/#"), or the whole name when it has none (python-socketio's
+// "socketio"), with each character Kafka does not allow in topic names
+// (other than ASCII letters, digits, '.', '_' and '-') replaced by '_'.
+func TopicOf(channel string) string {
+	if i := strings.IndexByte(channel, '#'); i >= 0 {
+		channel = channel[:i]
+	}
+	var sb strings.Builder
+	for _, r := range channel {
+		if r == '.' || r == '_' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
+			sb.WriteRune(r)
+		} else {
+			sb.WriteByte('_')
+		}
+	}
+	s := sb.String()
+	if s == "" || s == "." || s == ".." {
+		s = "_" + s
+	}
+	return s[:min(len(s), 249)]
+}
+
+// InFlight returns the number of records awaiting the broker's
+// acknowledgement.
+func (b *Bus) InFlight() int { return len(b.slots) }
+
+// Dropped returns the number of received messages dropped because a
+// subscription's queue was full.
+func (b *Bus) Dropped() uint64 { return b.fan.Dropped() }
+
+// Publish implements queue.Bus: it produces msg to the channel's topic
+// with the channel as record key (so one channel's records keep their
+// order in one partition) and returns once the record is buffered; the
+// broker's acknowledgement is awaited in the background (MaxInFlight at
+// most), and a record not acknowledged within Options.DeliveryTimeout is
+// logged and given up.
+func (b *Bus) Publish(ctx context.Context, channel string, msg []byte) error {
+	if b.closed.Load() {
+		return queue.ErrClosed
+	}
+	select {
+	case b.slots <- struct{}{}:
+	default:
+		b.rlog.Warn("sio/kafkaq: unacknowledged records at the bound, dropping published messages",
+			"channel", channel, "max_in_flight", b.opts.MaxInFlight)
+		return fmt.Errorf("%w (%d)", ErrInFlight, b.opts.MaxInFlight)
+	}
+	topic := TopicOf(channel)
+	if _, ok := b.created.Load(topic); !ok {
+		if err := b.createTopic(ctx, topic); err != nil {
+			<-b.slots
+			b.rlog.Warn("sio/kafkaq: cannot create the topic", "topic", topic, "err", err)
+			return err
+		}
+	}
+	r := &kgo.Record{Topic: topic, Key: []byte(channel), Value: msg}
+	b.prod.Produce(context.WithoutCancel(ctx), r, func(r *kgo.Record, err error) {
+		<-b.slots
+		if err != nil && !errors.Is(err, kgo.ErrClientClosed) {
+			b.rlog.Warn("sio/kafkaq: a record was not delivered", "topic", r.Topic, "err", err)
+		}
+	})
+	return nil
+}
+
+// Subscribe implements queue.Bus: it creates the channel's topic when it
+// is missing and, the first time the topic is needed, starts reading
+// every partition from the current end (the offsets are listed before
+// Subscribe returns, so every later message is read), or joins the
+// topic with the node's group.
+func (b *Bus) Subscribe(ctx context.Context, channel string, fn func(msg []byte)) (func(), error) {
+	if b.opts.WriteOnly {
+		return nil, ErrWriteOnly
+	}
+	topic := TopicOf(channel)
+	unsub, _, ok := b.fan.Add(channel, fn)
+	if !ok {
+		return nil, queue.ErrClosed
+	}
+	if err := b.consume(ctx, topic); err != nil {
+		unsub()
+		return nil, err
+	}
+	return unsub, nil
+}
+
+// consume makes the bus read topic.
+func (b *Bus) consume(ctx context.Context, topic string) error {
+	b.subMu.Lock()
+	defer b.subMu.Unlock()
+	b.mu.Lock()
+	known := b.topics[topic]
+	b.mu.Unlock()
+	if known {
+		return nil
+	}
+	if err := b.createTopic(ctx, topic); err != nil {
+		return err
+	}
+	if b.opts.Group != "" {
+		return b.consumeGroup(ctx, topic)
+	}
+	ends, err := b.endOffsets(ctx, topic)
+	if err != nil {
+		return err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed.Load() {
+		return queue.ErrClosed
+	}
+	if b.cons == nil {
+		cons, err := kgo.NewClient(append(append([]kgo.Opt{}, b.base...),
+			kgo.ConsumePartitions(ends),
+			kgo.ConsumeResetOffset(kgo.NewOffset().AtEnd()),
+			kgo.FetchMaxWait(time.Second))...)
+		if err != nil {
+			return fmt.Errorf("sio/kafkaq: consumer: %w", err)
+		}
+		b.startPolling(cons)
+	} else {
+		b.cons.AddConsumePartitions(ends)
+	}
+	b.topics[topic] = true
+	return nil
+}
+
+// consumeGroup joins topic with the node's group and waits until the
+// group assigns it: the records from the time of the group's first start
+// are read (the reset offset of a new group).
+func (b *Bus) consumeGroup(ctx context.Context, topic string) error {
+	ready := make(chan struct{})
+	b.mu.Lock()
+	if b.closed.Load() {
+		b.mu.Unlock()
+		return queue.ErrClosed
+	}
+	b.assigned[topic] = ready
+	if b.cons == nil {
+		cons, err := kgo.NewClient(append(append([]kgo.Opt{}, b.base...),
+			kgo.ConsumerGroup(b.opts.Group),
+			kgo.ConsumeTopics(topic),
+			kgo.ConsumeResetOffset(kgo.NewOffset().AfterMilli(time.Now().UnixMilli())),
+			kgo.FetchMaxWait(time.Second),
+			kgo.OnPartitionsAssigned(b.onAssigned))...)
+		if err != nil {
+			delete(b.assigned, topic)
+			b.mu.Unlock()
+			return fmt.Errorf("sio/kafkaq: consumer: %w", err)
+		}
+		b.startPolling(cons)
+	} else {
+		b.cons.AddConsumeTopics(topic)
+	}
+	b.topics[topic] = true
+	b.mu.Unlock()
+	select {
+	case <-ready:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("sio/kafkaq: waiting for group %q to assign topic %q: %w", b.opts.Group, topic, ctx.Err())
+	}
+}
+
+func (b *Bus) onAssigned(_ context.Context, _ *kgo.Client, assigned map[string][]int32) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for topic := range assigned {
+		if ch := b.assigned[topic]; ch != nil {
+			close(ch)
+			delete(b.assigned, topic)
+		}
+	}
+}
+
+// createTopic creates topic unless it exists (once per topic).
+func (b *Bus) createTopic(ctx context.Context, topic string) error {
+	_, err := b.adm.CreateTopic(ctx, b.opts.Partitions, b.opts.ReplicationFactor, nil, topic)
+	if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
+		return fmt.Errorf("sio/kafkaq: creating topic %q: %w", topic, err)
+	}
+	b.created.Store(topic, struct{}{})
+	return nil
+}
+
+// endOffsets lists the end offset of every partition of topic, retrying
+// while a new topic's partitions become known.
+func (b *Bus) endOffsets(ctx context.Context, topic string) (map[string]map[int32]kgo.Offset, error) {
+	for {
+		l, err := b.adm.ListEndOffsets(ctx, topic)
+		if err == nil {
+			err = l.Error()
+		}
+		if err == nil && len(l[topic]) > 0 {
+			return l.KOffsets(), nil
+		}
+		if err == nil {
+			err = kerr.UnknownTopicOrPartition
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("sio/kafkaq: listing the end offsets of %q: %w (last: %v)", topic, ctx.Err(), err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// startPolling runs the consumer cons (b.mu held).
+func (b *Bus) startPolling(cons *kgo.Client) {
+	b.cons = cons
+	done := make(chan struct{})
+	b.pollDone = done
+	go func() {
+		defer close(done)
+		for {
+			fetches := cons.PollFetches(context.Background())
+			if fetches.IsClientClosed() {
+				return
+			}
+			fetches.EachError(func(topic string, p int32, err error) {
+				b.rlog.Warn("sio/kafkaq: fetch failed", "topic", topic, "partition", p, "err", err)
+			})
+			fetches.EachRecord(func(r *kgo.Record) {
+				ch := r.Topic
+				if len(r.Key) > 0 {
+					ch = string(r.Key)
+				}
+				b.fan.Deliver(ch, r.Value)
+			})
+		}
+	}()
+}
+
+// Close implements queue.Bus: it waits (up to DeliveryTimeout) for the
+// buffered records, closes the clients (a group member leaves its group)
+// and ends every subscription; no callback runs after it returns.
+func (b *Bus) Close() error {
+	if b.closed.Swap(true) {
+		return nil
+	}
+	b.subMu.Lock() // no consumer is being started
+	b.mu.Lock()
+	cons, done := b.cons, b.pollDone
+	b.mu.Unlock()
+	b.subMu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), b.opts.DeliveryTimeout)
+	if err := b.prod.Flush(ctx); err != nil {
+		b.log.Warn("sio/kafkaq: records not delivered at close", "count", b.prod.BufferedProduceRecords(), "err", err)
+	}
+	cancel()
+	b.prod.Close()
+	if cons != nil {
+		cons.Close()
+		<-done
+	}
+	b.fan.Close()
+	return nil
+}
+
+// hooks logs the loss of broker connections and their return.
+type hooks struct{ b *Bus }
+
+// OnBrokerConnect implements kgo.HookBrokerConnect.
+func (h hooks) OnBrokerConnect(meta kgo.BrokerMetadata, _ time.Duration, _ net.Conn, err error) {
+	if err != nil {
+		if h.b.down.CompareAndSwap(false, true) {
+			h.b.downSince.Store(time.Now().UnixNano())
+			h.b.log.Warn("sio/kafkaq: broker unreachable, retrying", "broker", meta.NodeID, "host", meta.Host, "err", err)
+		} else {
+			h.b.rlog.Warn("sio/kafkaq: broker still unreachable", "broker", meta.NodeID, "host", meta.Host, "err", err)
+		}
+		return
+	}
+	if h.b.down.CompareAndSwap(true, false) {
+		h.b.log.Info("sio/kafkaq: reconnected", "broker", meta.NodeID, "host", meta.Host,
+			"after", time.Since(time.Unix(0, h.b.downSince.Load())).Round(time.Millisecond))
+	}
+}
+
+// OnBrokerDisconnect implements kgo.HookBrokerDisconnect.
+func (h hooks) OnBrokerDisconnect(meta kgo.BrokerMetadata, _ net.Conn) {
+	h.b.log.Debug("sio/kafkaq: broker connection closed", "broker", meta.NodeID, "host", meta.Host)
+}
+
+var (
+	_ kgo.HookBrokerConnect    = hooks{}
+	_ kgo.HookBrokerDisconnect = hooks{}
+	_ queue.Bus                = (*Bus)(nil)
+)

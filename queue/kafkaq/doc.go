@@ -1,0 +1,78 @@
+// Package kafkaq is a queue.Bus over Kafka (with
+// github.com/twmb/franz-go): the servers of a cluster share it through
+// queue.NewManager, and processes that are not servers publish through
+// it with an Emitter.
+//
+//	bus, err := kafkaq.New("kafka://127.0.0.1:9092", kafkaq.Options{})
+//	srv := core.NewServer(core.Options{ClientManager: queue.NewManager(bus, queue.Options{})})
+//	// ... after srv.Shutdown:
+//	bus.Close()
+//
+// # Topics and records
+//
+// A channel's messages go to the topic named after the channel up to its
+// first '#' (TopicOf): the manager's ChannelPrefix, "socket.io" by
+// default, so one topic per cluster. The bus creates a missing topic
+// (Options.Partitions and Options.ReplicationFactor, the broker's
+// defaults when zero). Each record has the channel as key, so the records
+// of one channel stay in one partition, in publishing order, and the
+// message as value. A record without key (as python-socketio's
+// KafkaManager produces them) belongs to the channel named like its topic.
+//
+// # Consumption
+//
+// By default every node reads every partition of its topics directly,
+// without a consumer group, from the end of each partition as listed
+// when the topic is first subscribed (Subscribe returns after listing the
+// offsets, so it misses nothing published after it returns): every node
+// sees every message, as with python-socketio's KafkaManager. A node
+// receives the replies addressed to the other nodes too, and drops them.
+// With Options.Group set, the node consumes with that consumer group
+// instead (one group per node; Subscribe waits for the group's
+// assignment): a new group starts with the records produced from the time
+// it starts, by the producers' clocks; a restarted node with the same
+// group resumes at its committed offsets.
+//
+// # Producing
+//
+// Publish returns once the record is buffered; the broker's
+// acknowledgement is awaited in the background. Options.Acks chooses the
+// level: AcksAll (the default) waits for every in-sync replica and
+// enables idempotent writes (retried produce requests are not
+// duplicated); AcksLeader and AcksNone trade durability for latency and
+// turn idempotence off. At most Options.MaxInFlight records wait for an
+// acknowledgement (while the brokers are unreachable, they wait in the
+// client's buffer): a Publish beyond that bound is dropped with
+// ErrInFlight and logged, one line per second at most. A record not
+// acknowledged within Options.DeliveryTimeout (5s) is given up and
+// logged when that is safe (with idempotent writes, a record already
+// sent in a request waits for the broker's answer, so it is neither lost
+// nor duplicated when the broker comes back).
+//
+// # Broker failures
+//
+// franz-go reconnects to the brokers by itself (backoff up to 1s). The
+// bus logs "broker unreachable, retrying" when a connection fails and
+// "reconnected" when one succeeds again. Consumption resumes at the
+// offset it had reached: records the broker kept are not lost. Each
+// subscription has its own goroutine and a queue of
+// Options.SubscriptionQueue messages; a full queue drops (and logs) the
+// message for that subscription only.
+//
+// # URLs
+//
+// kafka://host:port, several brokers separated by commas
+// (kafka://a:9092,b:9092), a missing port being 9092; kafkas:// (or
+// ?tls=true) for TLS, configured by Options.TLS. Credentials in the URL
+// authenticate with SASL: PLAIN by default, SCRAM with
+// ?sasl=scram-sha-256 or ?sasl=scram-sha-512 (Options.SASL for any other
+// mechanism). The password is never logged.
+//
+// # Connection state recovery
+//
+// Kafka keeps the records after they are read, so a topic's log holds the
+// broadcasts a disconnected client missed, and a record's partition and
+// offset could serve as the broadcast's offset for recovery on any node.
+// The manager does not use it yet: recovery stays local to the server the
+// client was connected to (see package queue).
+package kafkaq

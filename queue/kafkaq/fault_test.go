@@ -1,0 +1,168 @@
+package kafkaq_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/queue"
+	"github.com/socketio-go/sio/queue/kafkaq"
+)
+
+// freePort returns a loopback port free now.
+func freePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// restartable is a kfake cluster on a fixed port whose log is kept on
+// disk, so it can be stopped and started again like a broker restart.
+type restartable struct {
+	t    testing.TB
+	port int
+	dir  string
+	c    *kfake.Cluster
+}
+
+func newRestartable(t testing.TB) (*restartable, string) {
+	r := &restartable{t: t, port: freePort(t), dir: t.TempDir()}
+	r.start()
+	t.Cleanup(func() { r.c.Close() })
+	return r, "kafka://" + r.c.ListenAddrs()[0]
+}
+
+func (r *restartable) start() {
+	r.t.Helper()
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.DefaultNumPartitions(3), kfake.Ports(r.port), kfake.DataDir(r.dir))
+	if err != nil {
+		r.t.Fatalf("starting kfake: %v", err)
+	}
+	r.c = c
+}
+
+// TestBrokerRestart stops the broker while one server streams server-side
+// events to another, then starts it again on the same port with its log:
+// both servers log the loss, a request during the outage returns with a
+// timeout instead of hanging, the stream flows again within 5s of the
+// restart, and every event published (buffered during the outage) is
+// received exactly once. Nothing leaks (goleak in TestMain).
+func TestBrokerRestart(t *testing.T) {
+	broker, url := newRestartable(t)
+	logs := &logBuf{}
+	busA := newBus(t, url, kafkaq.Options{Logger: logs.logger()})
+	busB := newBus(t, url, kafkaq.Options{})
+	qopts := queue.Options{ChannelPrefix: uniq("sio-test"), RequestTimeout: time.Second,
+		HeartbeatInterval: 200 * time.Millisecond, HeartbeatTimeout: 5 * time.Second}
+	a := startServer(t, busA, qopts, logs)
+	b := startServer(t, busB, qopts, nil)
+	var got, sent atomic.Int64
+	a.OnServerSideEmit("ping", func(core.Args) []any { got.Add(1); return []any{"pong"} })
+	ctx := context.Background()
+	waitFor(t, "both servers to count 2", wait, func() bool { return a.ServerCount(ctx) == 2 && b.ServerCount(ctx) == 2 })
+
+	stop := make(chan struct{})
+	streamDone := make(chan struct{})
+	go func() {
+		defer close(streamDone)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(2 * time.Millisecond):
+				if b.ServerSideEmit("ping") == nil {
+					sent.Add(1)
+				}
+			}
+		}
+	}()
+	waitFor(t, "the stream to reach a", wait, func() bool { return got.Load() > 20 })
+
+	broker.c.Close()
+	waitFor(t, "a to log the loss", wait, func() bool { return strings.Contains(logs.String(), "broker unreachable") })
+	start := time.Now()
+	_, err := a.FetchSockets(ctx)
+	if took := time.Since(start); took > qopts.RequestTimeout+2*time.Second {
+		t.Errorf("FetchSockets during the outage took %v", took)
+	}
+	if !errors.Is(err, queue.ErrRequestTimeout) {
+		t.Errorf("FetchSockets during the outage: %v, want ErrRequestTimeout", err)
+	}
+
+	broker.start()
+	restarted := time.Now()
+	before := got.Load()
+	waitFor(t, "the stream to reach a again", 5*time.Second, func() bool { return got.Load() > before+20 })
+	t.Logf("stream flowing again %v after the restart", time.Since(restarted).Round(time.Millisecond))
+	close(stop)
+	<-streamDone
+	waitFor(t, "every event sent to arrive", wait, func() bool { return got.Load() >= sent.Load() })
+	if g, s := got.Load(), sent.Load(); g != s {
+		t.Errorf("received %d events, sent %d", g, s)
+	}
+	replies, err := b.ServerSideEmitWithAck(ctx, "ping")
+	if err != nil || len(replies) != 1 {
+		t.Errorf("ServerSideEmitWithAck after the restart: %d replies, %v", len(replies), err)
+	}
+	if !strings.Contains(logs.String(), "reconnected") {
+		t.Errorf("no reconnection logged:\n%s", logs)
+	}
+}
+
+// TestInFlightBound: while the broker is down, at most MaxInFlight records
+// wait in a bus; the next Publish is dropped with ErrInFlight and one log
+// line; when the broker is back the waiting records are delivered (or
+// given up, logged), which frees the bound.
+func TestInFlightBound(t *testing.T) {
+	broker, url := newRestartable(t)
+	logs := &logBuf{}
+	const bound = 8
+	bus := newBus(t, url, kafkaq.Options{MaxInFlight: bound, DeliveryTimeout: time.Second, Logger: logs.logger()})
+	ch := uniq("sio-test") + "#/#"
+	in := newInbox()
+	subscribe(t, bus, ch, in.add)
+	publish(t, bus, ch, []byte("first"))
+	in.waitN(t, "first", 1)
+	waitFor(t, "the first acknowledgement", wait, func() bool { return bus.InFlight() == 0 })
+
+	broker.c.Close()
+	ctx := context.Background()
+	sent, dropped := 0, 0
+	for range 3 * bound {
+		switch err := bus.Publish(ctx, ch, []byte("m")); {
+		case err == nil:
+			sent++
+		case errors.Is(err, kafkaq.ErrInFlight):
+			dropped++
+		default:
+			t.Fatalf("Publish: %v", err)
+		}
+	}
+	if sent != bound || dropped != 2*bound {
+		t.Errorf("%d sent and %d dropped with the broker down, want %d and %d", sent, dropped, bound, 2*bound)
+	}
+	if n := strings.Count(logs.String(), "unacknowledged records at the bound"); n != 1 {
+		t.Errorf("%d drop log lines, want 1 (rate-limited):\n%s", n, logs)
+	}
+	broker.start()
+	waitFor(t, "the waiting records to be delivered or given up", wait, func() bool { return bus.InFlight() == 0 })
+	if n := len(in.all()) - 1; n != bound && !strings.Contains(logs.String(), "a record was not delivered") {
+		t.Errorf("%d of the %d waiting records delivered, and none logged as given up", n, bound)
+	}
+	publish(t, bus, ch, []byte("again"))
+	waitFor(t, "publishing to work again", wait, func() bool {
+		m := in.all()
+		return string(m[len(m)-1]) == "again"
+	})
+}
