@@ -1,0 +1,168 @@
+package metrics_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/core/engineio"
+	"github.com/socketio-go/sio/internal/siotest"
+	"github.com/socketio-go/sio/metrics"
+	"github.com/socketio-go/sio/stdsio"
+)
+
+// serve serves srv until the test ends.
+func serve(t *testing.T, srv *core.Server) string {
+	ts := httptest.NewServer(stdsio.Handler(srv))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+		ts.Close()
+	})
+	return ts.URL
+}
+
+// series returns the series of name with exactly labels (name, value
+// pairs) in reg, or nil.
+func series(t *testing.T, reg *prometheus.Registry, name string, labels ...string) *dto.Metric {
+	t.Helper()
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range fams {
+		if mf.GetName() != name {
+			continue
+		}
+	next:
+		for _, m := range mf.GetMetric() {
+			if len(m.GetLabel()) != len(labels)/2 {
+				continue
+			}
+			for _, lp := range m.GetLabel() {
+				found := false
+				for i := 0; i+1 < len(labels); i += 2 {
+					found = found || (labels[i] == lp.GetName() && labels[i+1] == lp.GetValue())
+				}
+				if !found {
+					continue next
+				}
+			}
+			return m
+		}
+	}
+	return nil
+}
+
+// waitFor polls cond until it holds (a condition, not a timed assertion).
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestConfig: the prefix and constant labels name every series; without
+// EventNames the event metrics have no event label; Close stops counting.
+func TestConfig(t *testing.T) {
+	srv := core.NewServer(core.Options{})
+	srv.On("ping", func(s *core.Socket) string { return "pong" })
+	m := metrics.New(srv, metrics.Config{Prefix: "app", ConstLabels: prometheus.Labels{"server": "a"}})
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(m)
+	base := serve(t, srv)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := siotest.Dial(ctx, base, siotest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.EmitWithAck(ctx, "ping"); err != nil {
+		t.Fatal(err)
+	}
+	if s := series(t, reg, "app_events_received_total", "namespace", "/", "server", "a"); s.GetCounter().GetValue() != 1 {
+		t.Errorf("app_events_received_total{namespace=/,server=a} = %v, want 1", s)
+	}
+	if s := series(t, reg, "app_sockets", "namespace", "/", "server", "a"); s.GetGauge().GetValue() != 1 {
+		t.Errorf("app_sockets = %v, want 1", s)
+	}
+	m.Close()
+	if _, err := c.EmitWithAck(ctx, "ping"); err != nil {
+		t.Fatal(err)
+	}
+	if s := series(t, reg, "app_events_received_total", "namespace", "/", "server", "a"); s.GetCounter().GetValue() != 1 {
+		t.Errorf("after Close: %v, want 1 still", s)
+	}
+}
+
+// TestQueueOverflow: a polling client that stops polling fills its queue;
+// each message that does not fit is counted under the policy applied.
+func TestQueueOverflow(t *testing.T) {
+	const bound = 8
+	srv := core.NewServer(core.Options{Engine: engineio.Options{MaxQueuedMessages: bound, QueueFull: engineio.QueueFullDrop}})
+	m := metrics.New(srv, metrics.Config{})
+	defer m.Close()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(m)
+	base := serve(t, srv)
+
+	// A raw polling session that joins "/" and never polls again.
+	res, err := http.Get(base + "/socket.io/?EIO=4&transport=polling")
+	if err != nil {
+		t.Fatal(err)
+	}
+	open, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	sid := strings.Split(strings.Split(string(open), `"sid":"`)[1], `"`)[0]
+	q := url.Values{"EIO": {"4"}, "transport": {"polling"}, "sid": {sid}}
+	res, err = http.Post(base+"/socket.io/?"+q.Encode(), "text/plain", strings.NewReader("40"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	waitFor(t, "the socket", func() bool { return srv.Of("/").Len() == 1 })
+
+	// The CONNECT reply is queued already: bound-1 more fit.
+	for i := range bound + 4 {
+		_ = srv.Emit("news", i)
+	}
+	if s := series(t, reg, "sio_engineio_queue_overflows_total", "policy", "drop"); s.GetCounter().GetValue() != 5 {
+		t.Errorf("overflows = %v, want 5", s)
+	}
+}
+
+// TestBrokerHooks: the hooks count per broker.
+func TestBrokerHooks(t *testing.T) {
+	srv := core.NewServer(core.Options{})
+	defer srv.Shutdown(context.Background())
+	m := metrics.New(srv, metrics.Config{})
+	defer m.Close()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(m)
+	publishError, reconnect := m.BrokerHooks("redis")
+	publishError(io.ErrUnexpectedEOF)
+	publishError(io.ErrUnexpectedEOF)
+	reconnect()
+	if s := series(t, reg, "sio_broker_publish_errors_total", "broker", "redis"); s.GetCounter().GetValue() != 2 {
+		t.Errorf("publish errors = %v, want 2", s)
+	}
+	if s := series(t, reg, "sio_broker_reconnects_total", "broker", "redis"); s.GetCounter().GetValue() != 1 {
+		t.Errorf("reconnects = %v, want 1", s)
+	}
+}
