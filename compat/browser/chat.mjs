@@ -6,19 +6,13 @@
 // Run by compat/browser_test.go (go test ./compat/ -run Browser -v), which
 // starts the chat program and sets CHAT_URL, CHROMIUM, BROWSER_PROFILE and
 // SCREENSHOT_DIR.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { launch, open, required, screenshot, stepper } from "./helpers.mjs";
+import { open, required, screenshot, stepper, useBrowser } from "./helpers.mjs";
 
 const url = required("CHAT_URL");
 
-let context;
-before(async () => {
-  context = await launch();
-});
-after(async () => {
-  await context?.close();
-});
+const browser = useBrowser();
 
 async function join(page, name) {
   await page.locator("#nickname").fill(name);
@@ -38,6 +32,7 @@ function shows(page, selector, text) {
 }
 
 test("two users chat in two Chromium pages", async (t) => {
+  const context = browser();
   const step = stepper(context);
   const problems = [];
   const alice = await open(context, url, "alice", problems);

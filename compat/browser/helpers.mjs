@@ -2,6 +2,7 @@
 // screenshot the pages when they fail. See compat/browser_test.go for the
 // environment the Go test sets.
 import path from "node:path";
+import { before, after } from "node:test";
 import { chromium } from "playwright-core";
 
 // Every wait in the tests is for a condition on a page, bounded by this.
@@ -37,6 +38,19 @@ export async function launch(options = {}) {
   });
   context.setDefaultTimeout(TIMEOUT);
   return context;
+}
+
+// useBrowser launches Chromium (see launch) before the file's tests and
+// closes it after them; the function it returns gives the browser context.
+export function useBrowser(options) {
+  let context;
+  before(async () => {
+    context = await launch(options);
+  });
+  after(async () => {
+    await context?.close();
+  });
+  return () => context;
 }
 
 // open opens url in a new page of context and records the page's errors

@@ -7,20 +7,14 @@
 // Run by compat/examples_test.go (TestExampleHosts), which starts the
 // program and sets EXAMPLE_URL, SERVER_PID, CHROMIUM, BROWSER_PROFILE and
 // SCREENSHOT_DIR.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { launch, open, required, screenshot, stepper } from "./helpers.mjs";
+import { open, required, screenshot, stepper, useBrowser } from "./helpers.mjs";
 
 const url = required("EXAMPLE_URL");
 const pid = Number(required("SERVER_PID"));
 
-let context;
-before(async () => {
-  context = await launch();
-});
-after(async () => {
-  await context?.close();
-});
+const browser = useBrowser();
 
 async function send(page, text) {
   await page.locator("#input").fill(text);
@@ -29,6 +23,7 @@ async function send(page, text) {
 }
 
 test("two pages chat on the host, then the server shuts down", async (t) => {
+  const context = browser();
   const step = stepper(context);
   const problems = [];
   const a = await open(context, url, "a", problems);

@@ -5,21 +5,16 @@
 // Run by compat/browser_test.go (TestBrowserStatic), which starts the
 // program and sets EXAMPLE_URL, CHROMIUM, BROWSER_PROFILE and
 // SCREENSHOT_DIR.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { launch, open, required, screenshot, stepper } from "./helpers.mjs";
+import { open, required, screenshot, stepper, useBrowser } from "./helpers.mjs";
 
 const url = required("EXAMPLE_URL");
 
-let context;
-before(async () => {
-  context = await launch();
-});
-after(async () => {
-  await context?.close();
-});
+const browser = useBrowser();
 
 test("static files, the secondary application and Socket.IO together", async (t) => {
+  const context = browser();
   const step = stepper(context);
   const problems = [];
   const page = await open(context, url, "static", problems);

@@ -4,21 +4,16 @@
 //
 // Run by compat/browser_test.go (TestBrowserTLS), which starts the program
 // and sets EXAMPLE_URL, CHROMIUM, BROWSER_PROFILE and SCREENSHOT_DIR.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { launch, open, required, screenshot, stepper } from "./helpers.mjs";
+import { open, required, screenshot, stepper, useBrowser } from "./helpers.mjs";
 
 const url = required("EXAMPLE_URL");
 
-let context;
-before(async () => {
-  context = await launch({ ignoreHTTPSErrors: true }); // the self-signed certificate
-});
-after(async () => {
-  await context?.close();
-});
+const browser = useBrowser({ ignoreHTTPSErrors: true }); // the self-signed certificate
 
 test("the page connects over https and wss", async (t) => {
+  const context = browser();
   const step = stepper(context);
   const problems = [];
   assert.match(url, /^https:\/\//);
