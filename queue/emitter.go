@@ -33,7 +33,9 @@ var ErrEmitterAck = errors.New("sio/queue: an emitter cannot receive acknowledge
 // count it in ServerCount). It is write-only: it cannot receive
 // acknowledgements nor fetch sockets. An Emitter is immutable: To, In,
 // Except, Of, Volatile and Compress return a new one, so one Emitter can
-// be shared by goroutines.
+// be shared by goroutines. On a LogBus, broadcasts and room changes go to
+// the log, as the servers' own do: they carry offsets and a client that
+// recovers its session gets those it missed.
 type Emitter struct {
 	bus      Bus
 	prefix   string
@@ -152,7 +154,12 @@ func (e *Emitter) publish(ctx context.Context, typ MessageType, data any) error 
 	if err != nil {
 		return err
 	}
-	return e.bus.Publish(ctx, e.prefix+"#"+e.nsp+"#", b)
+	channel := e.prefix + "#" + e.nsp + "#"
+	if lb, ok := e.bus.(LogBus); ok && durable(typ, data) {
+		_, err := lb.Append(ctx, channel, b)
+		return err
+	}
+	return e.bus.Publish(ctx, channel, b)
 }
 
 // isFunc reports whether v is a function (an acknowledgement callback).

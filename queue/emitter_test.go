@@ -123,3 +123,28 @@ func testEmitter(t *testing.T, enc queue.Encoding) {
 	}
 	clients[0].WaitClosed(t)
 }
+
+// TestEmitterLog: on a LogBus the emitter's broadcasts go to the log, so
+// they carry offsets and a client that recovers its session on another
+// server gets those it missed.
+func TestEmitterLog(t *testing.T) {
+	c, bus := logCluster(t, 2, queue.Options{})
+	em := queue.NewEmitter(bus, queue.EmitterOptions{})
+	ctx := context.Background()
+	cl := c.nodes[0].dial(t, "")
+	s := joinSession(t, cl, nil)
+	if err := em.Emit(ctx, "first", 1); err != nil {
+		t.Fatal(err)
+	}
+	expectOffset(t, cl, &s, "first", `[1]`)
+	cl.Close()
+	waitSocketGone(t, c, s.sid)
+	if err := em.Emit(ctx, "missed", 2); err != nil {
+		t.Fatal(err)
+	}
+	cl = c.nodes[1].dial(t, "")
+	if got := joinSession(t, cl, map[string]string{"pid": s.pid, "offset": s.offset}); got.sid != s.sid {
+		t.Fatalf("sid %s, want the recovered %s", got.sid, s.sid)
+	}
+	expectOffset(t, cl, &s, "missed", `[2]`)
+}

@@ -34,6 +34,12 @@
 // DisconnectSockets, ServerSideEmit with and without acknowledgements,
 // ServerCount, and a server leaving the cluster.
 //
+// RunRecovery checks connection state recovery across the servers (for a
+// manager on a queue.LogBus with shared sessions): a client that loses
+// its connection to one server reconnects to another and gets its id,
+// rooms and the broadcasts it missed, each with its offset, and a session
+// is restored only once.
+//
 // RunBus makes channel names unique to each run; for RunCluster, the
 // managers' channel prefix is the caller's (unique to each call of its
 // argument when the broker is shared with other tests). Every wait is

@@ -29,6 +29,17 @@ func TestMemoryCluster(t *testing.T) {
 	queuetest.RunCluster(t, memoryCluster(nil))
 }
 
+// RunRecovery passes on MemoryLogBus (sessions and log shared by the
+// servers) and fails on MemoryBus (sessions kept by the server a client
+// left).
+func TestMemoryLogRecovery(t *testing.T) {
+	queuetest.RunRecovery(t, func(t *testing.T) func() core.ClientManager {
+		bus := queue.NewMemoryLogBus(0)
+		t.Cleanup(func() { _ = bus.Close() })
+		return func() core.ClientManager { return queue.NewManager(bus, queue.Options{}) }
+	})
+}
+
 func memoryCluster(wrap func(queue.Bus) queue.Bus) func(t *testing.T) func() core.ClientManager {
 	opts := queue.Options{}
 	if wrap != nil {
@@ -118,6 +129,8 @@ var brokenBuses = map[string]func(t *testing.T){
 	"noReplies": func(t *testing.T) {
 		queuetest.RunCluster(t, memoryCluster(func(b queue.Bus) queue.Bus { return noReplies{b} }))
 	},
+	// Sessions and missed packets stay on the server a client left.
+	"localSessions": func(t *testing.T) { queuetest.RunRecovery(t, memoryCluster(nil)) },
 }
 
 // TestBrokenChild runs one broken bus when the environment names it.
@@ -137,6 +150,7 @@ func TestBroken(t *testing.T) {
 		"reorder":        "TestBrokenChild/Order",
 		"openAfterClose": "TestBrokenChild/Close",
 		"noReplies":      "TestBrokenChild/FetchSockets",
+		"localSessions":  "TestBrokenChild",
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
