@@ -64,9 +64,16 @@ func TestFirstCommand(t *testing.T) {
 	t.Cleanup(cancel) // after the example's own cleanup, which stops it
 	cmd := exec.CommandContext(ctx, "bash", "-c", cmds[0])
 	cmd.Dir = clone
+	gocache, err := exec.Command("go", "env", "GOCACHE").Output()
+	if err != nil {
+		t.Fatalf("go env GOCACHE: %v", err)
+	}
 	cmd.Env = append(os.Environ(),
-		"ADDR=127.0.0.1:0", // a free port instead of 8080
-		"XDG_CACHE_HOME="+filepath.Join(t.TempDir()), // no browser client installed yet
+		"ADDR=127.0.0.1:0",            // a free port instead of 8080
+		"XDG_CACHE_HOME="+t.TempDir(), // no browser client installed yet
+		// Go's own build cache would move with XDG_CACHE_HOME: keep it, so
+		// only the browser client starts from nothing.
+		"GOCACHE="+strings.TrimSpace(string(gocache)),
 	)
 	ex := startExample(t, cmd)
 	ex.goRun = true
