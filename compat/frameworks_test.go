@@ -1,12 +1,10 @@
 package compat
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,24 +20,6 @@ import (
 
 // How the Gin and Echo adapters fit the frameworks' own ways: Gin's route
 // groups and request logger, Echo's Use middleware (where auth lives).
-
-// lockedBuffer is a bytes.Buffer for a logger's output.
-type lockedBuffer struct {
-	mu sync.Mutex // guards b
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // serveTest serves h on a loopback port and shuts srv and it down at the
 // end of the test.
@@ -85,7 +65,7 @@ func welcome(t *testing.T, url string, header http.Header) []string {
 // Gin's 404 chain (the upgrader writes the 101 on the hijacked connection).
 func TestGinLoggerSwitchingProtocols(t *testing.T) {
 	gin.SetMode(gin.ReleaseMode)
-	logs := &lockedBuffer{}
+	logs := &syncBuffer{}
 	srv := newAdapterServer(core.Options{})
 	r := gin.New()
 	r.Use(gin.LoggerWithWriter(logs), ginsio.New(srv, ginsio.Config{}))

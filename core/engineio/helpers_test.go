@@ -335,6 +335,14 @@ func (c *fakeConn) ReadMessage() (int, []byte, error) {
 }
 
 func (c *fakeConn) WriteMessage(typ int, data []byte) error {
+	c.mu.Lock()
+	dl := c.writeDeadln
+	c.mu.Unlock()
+	return c.write(frame{typ, data}, dl)
+}
+
+// write delivers a frame the server wrote, within the deadline.
+func (c *fakeConn) write(f frame, deadline time.Time) error {
 	select {
 	case <-c.closed:
 		return &net.OpError{Op: "write", Net: "tcp", Err: net.ErrClosed}
@@ -342,16 +350,13 @@ func (c *fakeConn) WriteMessage(typ int, data []byte) error {
 	}
 	c.writes.Add(1)
 	if c.sink != nil {
-		c.sink(frame{typ, data})
+		c.sink(f)
 		return nil
 	}
-	c.mu.Lock()
-	dl := c.writeDeadln
-	c.mu.Unlock()
-	timeout, stop := deadlineTimer(dl)
+	timeout, stop := deadlineTimer(deadline)
 	defer stop()
 	select {
-	case c.out <- frame{typ, bytes.Clone(data)}:
+	case c.out <- frame{f.typ, bytes.Clone(f.data)}:
 		return nil
 	case <-c.closed:
 		return &net.OpError{Op: "write", Net: "tcp", Err: net.ErrClosed}
@@ -363,26 +368,7 @@ func (c *fakeConn) WriteMessage(typ int, data []byte) error {
 // WriteControl is gorilla's: safe beside a running writer (it bypasses
 // the write deadline of WriteMessage and uses its own).
 func (c *fakeConn) WriteControl(typ int, data []byte, deadline time.Time) error {
-	select {
-	case <-c.closed:
-		return &net.OpError{Op: "write", Net: "tcp", Err: net.ErrClosed}
-	default:
-	}
-	c.writes.Add(1)
-	if c.sink != nil {
-		c.sink(frame{typ, data})
-		return nil
-	}
-	timeout, stop := deadlineTimer(deadline)
-	defer stop()
-	select {
-	case c.out <- frame{typ, bytes.Clone(data)}:
-		return nil
-	case <-c.closed:
-		return &net.OpError{Op: "write", Net: "tcp", Err: net.ErrClosed}
-	case <-timeout:
-		return &net.OpError{Op: "write", Net: "tcp", Err: os.ErrDeadlineExceeded}
-	}
+	return c.write(frame{typ, data}, deadline)
 }
 
 // closeCode returns the status code of a close frame, 0 when it has none.
