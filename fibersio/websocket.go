@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 	"sync"
 
+	"github.com/fasthttp/websocket"
 	contribws "github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 	"github.com/socketio-go/sio/core/engineio"
@@ -32,7 +33,7 @@ func newUpgrader(opts engineio.Options) fiber.Handler {
 		// fasthttp runs this on the hijacked connection after New's
 		// handler has returned; Serve blocks until the session has left
 		// the connection, so the pooled buffers stay valid.
-		ticket.Serve(conn{c})
+		ticket.Serve(conn{c.Conn}) // not c, which the package recycles
 	}, contribws.Config{
 		Origins:           []string{"*"},
 		EnableCompression: opts.PerMessageDeflate,
@@ -46,12 +47,13 @@ func newUpgrader(opts engineio.Options) fiber.Handler {
 	})
 }
 
-// conn is the upgraded connection as the core uses it. Its Close ends the
+// conn is the upgraded connection as the core uses it: the connection of
+// fasthttp/websocket under contrib's Conn. Its Close ends the
 // TCP connection at once: fasthttp's hijacked connection ignores Close
 // until the handler returns, so a writer blocked on a client that does not
 // read would otherwise keep the connection and its goroutines until its
 // write deadline, also after the server's and the app's Shutdown.
-type conn struct{ *contribws.Conn }
+type conn struct{ *websocket.Conn }
 
 // Close closes the TCP connection under fasthttp's hijacked one (fasthttp
 // closes it again, harmlessly, when the handler returns).

@@ -3,8 +3,11 @@ package engineio
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
+	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -363,4 +366,55 @@ func TestSendMessagePair(t *testing.T) {
 	if m := NewMessage([]byte("x"), false); m.Binary() || string(m.Data()) != "x" {
 		t.Errorf("NewMessage text: %v %q", m.Binary(), m.Data())
 	}
+}
+
+// blockingCloseConn is a fakeConn whose Close blocks until released, as a
+// slow adapter's might.
+type blockingCloseConn struct {
+	*fakeConn
+	entered chan struct{}
+	release chan struct{}
+	first   atomic.Bool
+}
+
+// SetReadDeadline ends a blocked read when t has passed, as a real
+// connection's does.
+func (c *blockingCloseConn) SetReadDeadline(t time.Time) error {
+	if !t.After(time.Now()) {
+		select {
+		case c.readErr <- &net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}:
+		default:
+		}
+	}
+	return c.fakeConn.SetReadDeadline(t)
+}
+
+// Close blocks the first caller only.
+func (c *blockingCloseConn) Close() error {
+	if c.first.CompareAndSwap(false, true) {
+		close(c.entered)
+		<-c.release
+	}
+	return c.fakeConn.Close()
+}
+
+// Serve does not return while another goroutine closing the session still
+// uses the connection: an adapter may recycle it once Serve has returned.
+func TestServeWaitsForTheClosingGoroutine(t *testing.T) {
+	srv, _ := newTestServer(t, Options{})
+	rec := newRecorder(srv)
+	ticket, _ := srv.PrepareWebSocket(testRequest("GET", "EIO=4&transport=websocket", nil))
+	c := &blockingCloseConn{fakeConn: newFakeConn(8), entered: make(chan struct{}), release: make(chan struct{})}
+	done := serveTicket(ticket, c)
+	sock := rec.conn(t)
+	c.recv(t)
+	go sock.Abort(ReasonForcedClose, nil) // its read deadline ends the reader
+	<-c.entered
+	select {
+	case <-done:
+		t.Error("Serve returned while the connection was being closed")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(c.release)
+	waitDone(t, done, "Serve")
 }

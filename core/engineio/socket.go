@@ -97,11 +97,14 @@ type Socket struct {
 	closeNoop bool
 	// wsCloseCode is the status code of the close frame the websocket
 	// gets when the session closes for a protocol error (0: none).
-	wsCloseCode  int
-	writerAlive  bool       // a websocket writer goroutine runs (writeLoop)
-	writing      bool       // it is writing a batch
-	batch        []*Message // the writer's buffer, kept between runs
-	writers      sync.WaitGroup
+	wsCloseCode int
+	writerAlive bool       // a websocket writer goroutine runs (writeLoop)
+	writing     bool       // it is writing a batch
+	batch       []*Message // the writer's buffer, kept between runs
+	writers     sync.WaitGroup
+	// connUse counts the closing goroutine's use of ws or probeConn (one
+	// at most); Ticket.Serve waits for it before it returns.
+	connUse      sync.WaitGroup
 	dropping     bool // messages were dropped since the queue last drained
 	awaitingPong bool
 	pongExtended bool        // a packet has extended the pong deadline of this ping
@@ -368,6 +371,11 @@ func (s *Socket) close(reason CloseReason, err error, async bool) {
 		s.graceTimer.Stop()
 	}
 	ws, probe, onClose, transport, code := s.ws, s.probeConn, s.onClose, s.transport, s.wsCloseCode
+	if ws != nil || probe != nil {
+		// Ticket.Serve waits for this before it returns: an adapter may
+		// recycle the connection then (fasthttp pools its hijacked ones).
+		s.connUse.Add(1)
+	}
 	s.mu.Unlock()
 	close(s.done)
 	if ws != nil {
@@ -384,6 +392,9 @@ func (s *Socket) close(reason CloseReason, err error, async bool) {
 	if probe != nil {
 		_ = probe.SetReadDeadline(time.Now())
 		_ = probe.Close()
+	}
+	if ws != nil || probe != nil {
+		s.connUse.Done()
 	}
 	s.srv.remove(s)
 	switch {

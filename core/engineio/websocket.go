@@ -136,7 +136,8 @@ func (t *Ticket) Header() http.Header {
 
 // Serve runs the session over conn and blocks until the session has left
 // the connection: the connection closed, the session closed, or an upgrade
-// probe failed. Serve closes conn before it returns.
+// probe failed. Serve closes conn before it returns, and the core calls no
+// method of conn afterwards, so the adapter may recycle it.
 func (t *Ticket) Serve(conn Conn) {
 	conn.SetReadLimit(t.srv.opts.MaxHTTPBufferSize)
 	if t.sock != nil {
@@ -185,6 +186,7 @@ func (t *Ticket) serveUpgrade(conn Conn) {
 	sock.stopUpgradeChecksLocked()
 	sock.mu.Unlock()
 	if !ok {
+		sock.connUse.Wait() // a close may be closing the probe
 		writeCloseFrame(conn, 0, "", false)
 		_ = conn.Close()
 		return
@@ -286,6 +288,7 @@ func (sock *Socket) serveWebSocket(conn Conn) {
 	err := sock.readLoop(conn)
 	sock.closeNow(readErrorReason(err), err)
 	sock.writers.Wait()
+	sock.connUse.Wait() // the goroutine that closed the session is done with conn
 	_ = conn.Close()
 }
 
