@@ -65,7 +65,7 @@ func decodeData(m inMessage, nsp *core.Namespace) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return inBroadcast{event: pkt.Event, args: args, opts: d.Opts.options(), requestID: d.RequestID}, nil
+		return inBroadcast{event: pkt.Event, args: args, opts: d.Opts.Options(), requestID: d.RequestID}, nil
 	case TypeSocketsJoin, TypeSocketsLeave:
 		var d roomsData
 		err := unmarshal(m.Data, &d)
@@ -85,7 +85,7 @@ func decodeData(m inMessage, nsp *core.Namespace) (any, error) {
 		}
 		out := inFetchResponse{requestID: d.RequestID, sockets: make([]*core.RemoteSocket, 0, len(d.Sockets))}
 		for _, w := range d.Sockets {
-			rs, err := w.remote(nsp)
+			rs, err := w.Remote(nsp)
 			if err != nil {
 				return nil, err
 			}

@@ -12,6 +12,8 @@ import (
 
 	"github.com/socketio-go/sio/core"
 	"github.com/socketio-go/sio/core/parser"
+	"github.com/socketio-go/sio/queue/internal/pending"
+	"github.com/socketio-go/sio/queue/internal/wire"
 )
 
 // Defaults applied to zero Options fields.
@@ -122,7 +124,7 @@ type Adapter struct {
 	mu          sync.Mutex // guards the fields below
 	closed      bool
 	peers       map[string]time.Time // uid → last message
-	requests    map[string]*request
+	requests    pending.Table        // guarded by its own lock, taken after mu
 	lastPublish time.Time
 	unsubscribe []func()
 }
@@ -142,7 +144,6 @@ func newAdapter(m *manager, nsp *core.Namespace) *Adapter {
 		stop:          make(chan struct{}),
 		loopDone:      make(chan struct{}),
 		peers:         make(map[string]time.Time),
-		requests:      make(map[string]*request),
 	}
 	a.channel = a.opts.ChannelPrefix + "#" + nsp.Name() + "#"
 	a.counter, _ = m.bus.(SubscriberCounter)
@@ -262,21 +263,8 @@ func (a *Adapter) send(channel string, typ MessageType, data any) (string, error
 }
 
 // onlyLocal reports whether an operation with opts concerns this server
-// only: Local, or rooms that are all ids of local sockets.
-func (a *Adapter) onlyLocal(opts core.BroadcastOptions) bool {
-	if opts.Local {
-		return true
-	}
-	if len(opts.Rooms) == 0 {
-		return false
-	}
-	for _, r := range opts.Rooms {
-		if a.nsp.Socket(r) == nil {
-			return false
-		}
-	}
-	return true
-}
+// only.
+func (a *Adapter) onlyLocal(opts core.BroadcastOptions) bool { return wire.OnlyLocal(a.nsp, opts) }
 
 // Broadcast implements core.Adapter: it publishes p (unless opts is local)
 // and delivers it to the local sockets.
@@ -315,26 +303,16 @@ func (a *Adapter) BroadcastWithAck(p *core.Packet, opts core.BroadcastOptions, o
 		timeout = max(a.opts.RequestTimeout, a.nsp.Server().Options().AckTimeout)
 	}
 	id := newRequestID()
-	r := &request{kind: kindBroadcast, onCount: onCount, onAck: onAck, counts: make(map[string]*peerCount)}
-	if _, ok := a.register(id, r, timeout, true); !ok {
+	if _, ok := a.register(id, pending.NewBroadcast(onCount, onAck), timeout, true); !ok {
 		a.MemoryAdapter.BroadcastWithAck(p, opts, onCount, onAck)
 		return
 	}
 	if err := a.publish(TypeBroadcast, broadcastData{Packet: raw, Opts: toWireOpts(opts), RequestID: id}); err != nil {
-		// No other server will answer.
-		a.update(id, kindBroadcast, func(r *request) []func() {
-			for uid := range r.owed {
-				if uid != a.uid {
-					delete(r.owed, uid)
-				}
-			}
-			r.anon = 0
-			return r.maybeFinalize()
-		})
+		a.requests.Unanswered(id, a.uid) // no other server will answer
 	}
 	a.MemoryAdapter.BroadcastWithAck(p, opts,
-		func(n int) { a.onCount(id, a.uid, n) },
-		func(reply core.Args) { a.onAck(id, a.uid, reply) })
+		func(n int) { a.requests.Count(id, a.uid, n) },
+		func(reply core.Args) { a.requests.Ack(id, a.uid, reply) })
 }
 
 // FetchSockets implements core.Adapter: the local sockets and those the
@@ -348,36 +326,34 @@ func (a *Adapter) FetchSockets(ctx context.Context, opts core.BroadcastOptions) 
 		return local, err
 	}
 	id := newRequestID()
-	r := &request{kind: kindFetch, sockets: local, done: make(chan struct{})}
+	r := pending.NewFetch(local)
 	if n, ok := a.register(id, r, 0, false); !ok || n == 0 {
-		a.forget(id)
 		return local, nil
 	}
 	if err := a.publish(TypeFetchSockets, fetchData{Opts: toWireOpts(opts), RequestID: id}); err != nil {
-		a.forget(id)
+		a.requests.Forget(id)
 		return local, err
 	}
 	timeout := a.opts.RequestTimeout
 	if opts.Timeout > 0 {
 		timeout = opts.Timeout
 	}
-	t := time.NewTimer(timeout)
-	defer t.Stop()
-	select {
-	case <-r.done:
-		err = nil
-	case <-t.C:
-		err = ErrRequestTimeout
-	case <-ctx.Done():
-		err = ctx.Err()
+	sockets, out := a.requests.Wait(ctx, id, r, timeout)
+	return sockets, fetchError(ctx, out)
+}
+
+// fetchError returns the error of a FetchSockets wait that ended with
+// out: nil, ErrRequestTimeout, ErrClosed or ctx's error.
+func fetchError(ctx context.Context, out pending.Outcome) error {
+	switch out {
+	case pending.TimedOut:
+		return ErrRequestTimeout
+	case pending.Cancelled:
+		return ErrClosed
+	case pending.CtxDone:
+		return ctx.Err()
 	}
-	a.forget(id)
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if err == nil && r.cancelled {
-		err = ErrClosed
-	}
-	return r.sockets, err
+	return nil
 }
 
 // AddSockets implements core.Adapter.
@@ -419,17 +395,11 @@ func (a *Adapter) ServerSideEmit(event string, args []any, onCount func(int), on
 		return a.publish(TypeServerSideEmit, serverSideEmitData{Packet: raw})
 	}
 	id := newRequestID()
-	r := &request{kind: kindServerSideEmit, onCount: onCount, onAck: onAck}
-	r.cbMu.Lock() // onCount(n) comes before any correction
-	n, ok := a.register(id, r, a.opts.RequestTimeout, false)
-	onCount(n)
-	r.cbMu.Unlock()
-	if !ok || n == 0 {
-		a.forget(id)
+	if n, ok := a.register(id, pending.NewServerSideEmit(onCount, onAck), a.opts.RequestTimeout, false); !ok || n == 0 {
 		return nil
 	}
 	if err := a.publish(TypeServerSideEmit, serverSideEmitData{Packet: raw, RequestID: id}); err != nil {
-		a.forget(id)
+		a.requests.Forget(id)
 		return err
 	}
 	return nil
@@ -455,18 +425,12 @@ func (a *Adapter) Close() {
 		return
 	}
 	a.closed = true
-	reqs := a.requests
-	a.requests = make(map[string]*request)
+	a.requests.Close()
 	unsub := a.unsubscribe
 	a.unsubscribe = nil
 	a.mu.Unlock()
 	close(a.stop)
 	<-a.loopDone
-	a.mu.Lock()
-	for _, r := range reqs {
-		r.cancel()
-	}
-	a.mu.Unlock()
 	if a.counter == nil {
 		_ = a.publish(TypeAdapterClose, nil)
 	}
@@ -534,26 +498,26 @@ func (a *Adapter) handle(m inMessage, offset string) error {
 		a.onBroadcast(m.UID, d, offset)
 	case roomsData:
 		if m.Type == TypeSocketsJoin {
-			a.MemoryAdapter.AddSockets(d.Opts.options(), d.Rooms)
+			a.MemoryAdapter.AddSockets(d.Opts.Options(), d.Rooms)
 		} else {
-			a.MemoryAdapter.DelSockets(d.Opts.options(), d.Rooms)
+			a.MemoryAdapter.DelSockets(d.Opts.Options(), d.Rooms)
 		}
 	case disconnectData:
-		a.MemoryAdapter.DisconnectSockets(d.Opts.options(), d.Close)
+		a.MemoryAdapter.DisconnectSockets(d.Opts.Options(), d.Close)
 	case fetchData:
 		return a.onFetch(m.UID, d)
 	case inFetchResponse:
-		a.onFetchResponse(d.requestID, m.UID, d.sockets)
+		a.requests.Sockets(d.requestID, m.UID, d.sockets)
 	case inServerSideEmit:
 		a.onServerSideEmit(m.UID, d)
 	case inReply:
 		if m.Type == TypeBroadcastAck {
-			a.onAck(d.requestID, m.UID, d.args)
+			a.requests.Ack(d.requestID, m.UID, d.args)
 		} else {
-			a.onServerSideEmitResponse(d.requestID, m.UID, d.args)
+			a.requests.Reply(d.requestID, m.UID, d.args)
 		}
 	case clientCountData:
-		a.onCount(d.RequestID, m.UID, d.ClientCount)
+		a.requests.Count(d.RequestID, m.UID, d.ClientCount)
 	}
 	return nil
 }
@@ -596,7 +560,7 @@ func (a *Adapter) onBroadcast(from string, d inBroadcast, offset string) {
 
 // onFetch answers another server's FETCH_SOCKETS with the local sockets.
 func (a *Adapter) onFetch(from string, d fetchData) error {
-	local, err := a.MemoryAdapter.FetchSockets(context.Background(), d.Opts.options())
+	local, err := a.MemoryAdapter.FetchSockets(context.Background(), d.Opts.Options())
 	if err != nil {
 		return err
 	}

@@ -341,7 +341,7 @@ var vectorChecks = map[string]func(t *testing.T, form string, data any){
 		}
 	},
 	"fetch-sockets": func(t *testing.T, form string, data any) {
-		if d := data.(fetchData); d.RequestID != "0000000000000003" || d.Opts.options().Timeout != 50*time.Millisecond {
+		if d := data.(fetchData); d.RequestID != "0000000000000003" || d.Opts.Options().Timeout != 50*time.Millisecond {
 			t.Errorf("%s: %+v", form, d)
 		}
 	},
