@@ -1,6 +1,7 @@
 // Package redisq links the Socket.IO servers of a cluster through Redis,
 // in the wire formats of the Node.js and Python Socket.IO servers, so sio
-// servers share one cluster with them.
+// servers share one cluster with them, and publishes into such a cluster
+// from processes that are not servers (emitters).
 //
 // # Connecting
 //
@@ -19,5 +20,96 @@
 // Format names a wire format; NewFormatManager returns the manager of a
 // format with its default options, for programs that choose the format
 // at run time (a command-line flag), and Formats lists the formats of
-// this build.
+// this build:
+//
+//	classic  NewManager, NewEmitter: @socket.io/redis-adapter's createAdapter and @socket.io/redis-emitter
+//
+// # The classic format
+//
+// NewManager's servers speak the format of Node.js's
+// @socket.io/redis-adapter 8 (createAdapter), so sio and Node.js servers
+// on the same Redis and Key form one cluster, and @socket.io/redis-emitter
+// 5 (or NewEmitter) reaches both. For a namespace N (with its leading
+// slash) and the Key "socket.io":
+//
+//	socket.io#N#           broadcasts (PSUBSCRIBE socket.io#N#*)
+//	socket.io#N#room#      a broadcast to exactly one room
+//	socket.io-request#N#   requests (SUBSCRIBE)
+//	socket.io-response#N#  answers; socket.io-response#N#<uid># those to one server
+//
+// A broadcast is the MessagePack array [uid, packet, opts]: packet is the
+// Socket.IO packet {type: 2, data: [event, ...args], nsp} with binary
+// arguments as bin, opts is {rooms, except, flags} (flags volatile,
+// compress, timeout). Requests are JSON objects {uid, type, ...} of these
+// types, except BROADCAST and BROADCAST_ACK, which are MessagePack maps
+// (a message whose first byte is '{' is JSON; a message carrying binary
+// values is written in MessagePack, which every server reads too):
+//
+//	0 SOCKETS                 {requestId, rooms} → {requestId, sockets: [id]} (legacy, answered)
+//	1 ALL_ROOMS               {requestId} → {requestId, rooms}
+//	2 REMOTE_JOIN             {opts: {rooms, except}, rooms} (legacy: {requestId, sid, room} → {requestId})
+//	3 REMOTE_LEAVE            as 2
+//	4 REMOTE_DISCONNECT       {opts, close} (legacy: {requestId, sid, close} → {requestId})
+//	5 REMOTE_FETCH            {requestId, opts} → {requestId, sockets: [{id, handshake, rooms, data}]}
+//	6 SERVER_SIDE_EMIT        {data: [event, ...args], requestId?} → {type: 6, requestId, data: reply}
+//	7 BROADCAST               {requestId, packet, opts} → 8 then 9 per acknowledgement
+//	8 BROADCAST_CLIENT_COUNT  {type: 8, requestId, clientCount}
+//	9 BROADCAST_ACK           {type: 9, requestId, packet: reply}
+//
+// The number of servers is PUBSUB NUMSUB of the request channel (summed
+// over the masters of a Redis Cluster). FetchSockets and the broadcasts
+// with acknowledgements wait for the answers of that many servers;
+// ServerSideEmit with acknowledgements for one less (a server without a
+// handler for the event does not answer, as in Node.js), each for
+// Options.RequestsTimeout at most. A reply carries the first value the
+// handler or client returned, as Node.js reads it, and, when there are
+// not exactly one, every value under "args" (which Node.js ignores).
+//
+// As in Node.js, a server skips its own broadcasts by uid (6 characters)
+// and its own requests by request id. Unlike Node.js, a sio server
+// applies its own SocketsJoin, SocketsLeave and DisconnectSockets to its
+// local sockets at once (Node.js waits for its own request to come back
+// from Redis) and skips them when they come back; the other servers see
+// no difference. A sio server that answers a BROADCAST with a later
+// BROADCAST_CLIENT_COUNT correction (a recipient that left without
+// answering) does so only for requests marked "corrections" (sio's): a
+// Node.js requester would count it as one more server. Operations that
+// only concern this server are not published (the Local flag, rooms that
+// are all ids of local sockets).
+//
+// An Emitter publishes the same broadcasts with the uid "emitter", and the
+// REMOTE_JOIN, REMOTE_LEAVE, REMOTE_DISCONNECT and SERVER_SIDE_EMIT
+// requests without a request id. It cannot receive acknowledgements (no
+// server or client answers an emitter), as @socket.io/redis-emitter says.
+//
+// # Connections and faults
+//
+// A manager publishes with its client (each PUBLISH bounded by
+// Options.PublishTimeout) and receives on one pub/sub connection for all
+// its namespaces. When that connection is lost (Redis restarts, a
+// network failure), go-redis reconnects and the manager resubscribes
+// everything, retrying at least once a second, and logs both the loss
+// and the restoration. A connection that stays open but stops delivering
+// (a half-open TCP connection, a hung proxy) is found by the health check:
+// after Options.HealthCheck without any message the manager sends a PING,
+// and when no answer comes within Options.HealthCheck more it replaces
+// the connection. Pub/sub keeps nothing: what is published while a server
+// is not subscribed does not reach it. While Redis is unreachable,
+// publishing fails within Options.PublishTimeout and is logged (a line,
+// then at most one every 5s with the number of failures meanwhile);
+// requests fail with their timeout (queue.ErrRequestTimeout for
+// FetchSockets, core.ErrAckTimeout for acknowledgements) and the server
+// counts only itself.
+//
+// Handlers of server-side events and the delivery of broadcasts run one
+// at a time, in arrival order, on the manager's worker goroutine; the
+// answers to this server's requests are handled on the connection's
+// reader, so a handler may wait for a FetchSockets.
+//
+// # Connection state recovery
+//
+// PersistSession and RestoreSession stay local (those of the embedded
+// core.MemoryAdapter), as with Node.js's adapter: a client recovers its
+// session when it reconnects to the server it was connected to (sticky
+// sessions).
 package redisq
