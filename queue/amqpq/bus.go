@@ -40,7 +40,7 @@ type Bus struct {
 	opts  Options
 	log   *slog.Logger
 	rlog  *busutil.RateLog
-	fan   *busutil.Fanout
+	fan   *busutil.Fanout[[]byte]
 	name  string        // the node's queue
 	slots chan struct{} // one per unconfirmed publish
 
@@ -68,7 +68,7 @@ func New(url string, opts Options) (*Bus, error) {
 		opts:      opts,
 		log:       opts.Logger,
 		rlog:      busutil.NewRateLog(opts.Logger, time.Second),
-		fan:       busutil.NewFanout(opts.SubscriptionQueue, opts.Logger),
+		fan:       busutil.NewFanout[[]byte](opts.SubscriptionQueue, opts.Logger),
 		name:      "sio." + hex.EncodeToString(id[:]),
 		slots:     make(chan struct{}, opts.MaxInFlight),
 		stop:      make(chan struct{}),

@@ -35,11 +35,14 @@ type Bus struct {
 	base  []kgo.Opt // connection options shared by the clients
 	log   *slog.Logger
 	rlog  *busutil.RateLog
-	fan   *busutil.Fanout
+	fan   *busutil.Fanout[[]byte]
 	prod  *kgo.Client
 	adm   *kadm.Client
 	slots chan struct{}
 	health
+
+	logFan *busutil.Fanout[logEntry] // a LogBus's log subscriptions; or nil
+	sess   *sessionTable             // a LogBus's sessions; or nil
 
 	closed  atomic.Bool
 	created sync.Map   // topic → struct{}: known to exist
@@ -71,7 +74,7 @@ func New(url string, opts Options) (*Bus, error) {
 		opts:     opts,
 		log:      opts.Logger,
 		rlog:     busutil.NewRateLog(opts.Logger, time.Second),
-		fan:      busutil.NewFanout(opts.SubscriptionQueue, opts.Logger),
+		fan:      busutil.NewFanout[[]byte](opts.SubscriptionQueue, opts.Logger),
 		slots:    make(chan struct{}, opts.MaxInFlight),
 		topics:   make(map[string]bool),
 		assigned: make(map[string]chan struct{}),
@@ -190,15 +193,16 @@ func (b *Bus) Subscribe(ctx context.Context, channel string, fn func(msg []byte)
 	if !ok {
 		return nil, queue.ErrClosed
 	}
-	if err := b.consume(ctx, topic); err != nil {
+	if err := b.consume(ctx, topic, false); err != nil {
 		unsub()
 		return nil, err
 	}
 	return unsub, nil
 }
 
-// consume makes the bus read topic.
-func (b *Bus) consume(ctx context.Context, topic string) error {
+// consume makes the bus read topic from its end (with fromStart, from its
+// start).
+func (b *Bus) consume(ctx context.Context, topic string, fromStart bool) error {
 	b.subMu.Lock()
 	defer b.subMu.Unlock()
 	b.mu.Lock()
@@ -213,7 +217,7 @@ func (b *Bus) consume(ctx context.Context, topic string) error {
 	if b.opts.Group != "" {
 		return b.consumeGroup(ctx, topic)
 	}
-	ends, err := b.endOffsets(ctx, topic)
+	ends, err := b.offsets(ctx, topic, fromStart)
 	if err != nil {
 		return err
 	}
@@ -296,11 +300,16 @@ func (b *Bus) createTopic(ctx context.Context, topic string) error {
 	return nil
 }
 
-// endOffsets lists the end offset of every partition of topic, retrying
-// while a new topic's partitions become known.
-func (b *Bus) endOffsets(ctx context.Context, topic string) (map[string]map[int32]kgo.Offset, error) {
+// offsets lists the end (or with start, the start) offset of every
+// partition of topic, retrying while a new topic's partitions become
+// known.
+func (b *Bus) offsets(ctx context.Context, topic string, start bool) (map[string]map[int32]kgo.Offset, error) {
+	list := b.adm.ListEndOffsets
+	if start {
+		list = b.adm.ListStartOffsets
+	}
 	for {
-		l, err := b.adm.ListEndOffsets(ctx, topic)
+		l, err := list(ctx, topic)
 		if err == nil {
 			err = l.Error()
 		}
@@ -312,7 +321,7 @@ func (b *Bus) endOffsets(ctx context.Context, topic string) (map[string]map[int3
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("sio/kafkaq: listing the end offsets of %q: %w (last: %v)", topic, ctx.Err(), err)
+			return nil, fmt.Errorf("sio/kafkaq: listing the offsets of %q: %w (last: %v)", topic, ctx.Err(), err)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
@@ -333,15 +342,26 @@ func (b *Bus) startPolling(cons *kgo.Client) {
 			fetches.EachError(func(topic string, p int32, err error) {
 				b.rlog.Warn("sio/kafkaq: fetch failed", "topic", topic, "partition", p, "err", err)
 			})
-			fetches.EachRecord(func(r *kgo.Record) {
-				ch := r.Topic
-				if len(r.Key) > 0 {
-					ch = string(r.Key)
-				}
-				b.fan.Deliver(ch, r.Value)
-			})
+			fetches.EachRecord(b.route)
 		}
 	}()
+}
+
+// route hands a consumed record to its subscriptions.
+func (b *Bus) route(r *kgo.Record) {
+	if b.sess != nil && r.Topic == b.sess.topic {
+		b.sess.apply(r)
+		return
+	}
+	ch := r.Topic
+	if len(r.Key) > 0 {
+		ch = string(r.Key)
+	}
+	if b.logFan != nil && isLogRecord(r) {
+		b.logFan.Deliver(ch, logEntry{offset: formatOffset(r.Partition, r.Offset), msg: r.Value})
+		return
+	}
+	b.fan.Deliver(ch, r.Value)
 }
 
 // Close implements queue.Bus: it waits (up to DeliveryTimeout) for the
@@ -367,6 +387,9 @@ func (b *Bus) Close() error {
 		<-done
 	}
 	b.fan.Close()
+	if b.logFan != nil {
+		b.logFan.Close()
+	}
 	return nil
 }
 

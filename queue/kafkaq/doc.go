@@ -70,9 +70,16 @@
 //
 // # Connection state recovery
 //
-// Kafka keeps the records after they are read, so a topic's log holds the
-// broadcasts a disconnected client missed, and a record's partition and
-// offset could serve as the broadcast's offset for recovery on any node.
-// The manager does not use it yet: recovery stays local to the server the
-// client was connected to (see package queue).
+// A Bus keeps recovery local to the server a client was connected to (see
+// package queue). A LogBus (NewLogBus) uses Kafka's retained log so that a
+// client recovers on any server: it is a queue.LogBus whose log of a
+// channel is the channel's topic (the durable messages are records marked
+// with the header "sio-log"; a broadcast's offset, which clients hold, is
+// "<partition>-<offset>" of its record; ReadLog reads the partition from
+// there with a client of its own), and a queue.SessionStore whose
+// sessions are records of one topic (LogOptions.SessionTopic, one
+// partition), read from its start by every server and deleted with a
+// record without value when taken. Appending waits for the broker's
+// acknowledgement, so a broadcast costs a round trip to the broker. How
+// far back a client can recover is bounded by the topics' retention.
 package kafkaq

@@ -45,3 +45,30 @@ func TestClusterConformance(t *testing.T) {
 		})
 	}
 }
+
+// TestLogBusConformance runs the Bus contract, every cluster operation and
+// connection state recovery across servers on LogBuses.
+func TestLogBusConformance(t *testing.T) {
+	_, url := newKafka(t)
+	newLogBus := func(t *testing.T, topic string) *kafkaq.LogBus {
+		b, err := kafkaq.NewLogBus(url, kafkaq.Options{}, kafkaq.LogOptions{SessionTopic: topic})
+		if err != nil {
+			t.Fatalf("kafkaq.NewLogBus: %v", err)
+		}
+		return b
+	}
+	t.Run("Bus", func(t *testing.T) {
+		queuetest.RunBus(t, func(t *testing.T) queue.Bus { return newLogBus(t, uniq("sessions")) })
+	})
+	cluster := func(t *testing.T) func() core.ClientManager {
+		opts := queue.Options{ChannelPrefix: uniq("sio-test")}
+		sessions := uniq("sessions")
+		return func() core.ClientManager {
+			b := newLogBus(t, sessions)
+			t.Cleanup(func() { _ = b.Close() })
+			return queue.NewManager(b, opts)
+		}
+	}
+	t.Run("Cluster", func(t *testing.T) { queuetest.RunCluster(t, cluster) })
+	t.Run("Recovery", func(t *testing.T) { queuetest.RunRecovery(t, cluster) })
+}
