@@ -58,7 +58,11 @@ func (o *observed) observer() *core.Observer {
 		RoomJoined:         func(n *core.Namespace, room, sid string) { o.add("joined %s %s", room, sid) },
 		RoomLeft:           func(n *core.Namespace, room, sid string) { o.add("left %s %s", room, sid) },
 		EventReceived: func(s *core.Socket, ev string, args core.Args) {
-			vals, err := args.Values()
+			vals := make([]any, args.Len())
+			var err error
+			for i := range vals {
+				vals[i], err = args.Value(i)
+			}
 			o.add("received %s %v %v", ev, vals, err)
 		},
 		EventSent: func(s *core.Socket, ev string, args []any) { o.add("sent %s %v", ev, args) },

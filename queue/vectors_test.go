@@ -309,8 +309,10 @@ var vectorChecks = map[string]func(t *testing.T, form string, data any){
 		b := data.(inBroadcast)
 		var when time.Time
 		switch v := b.args[0].(type) {
-		case string: // JSON: Date.toJSON text
-			when, _ = time.Parse(time.RFC3339, v)
+		case json.RawMessage: // JSON: Date.toJSON text
+			var text string
+			_ = json.Unmarshal(v, &text)
+			when, _ = time.Parse(time.RFC3339, text)
 		case time.Time:
 			when = v
 		}

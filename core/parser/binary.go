@@ -1,11 +1,14 @@
 package parser
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"reflect"
 	"sort"
+	"strconv"
+	"strings"
 )
 
 // jsonArgs is the argSource of the JSON codec: the payload text, the spans
@@ -171,9 +174,60 @@ func (a *jsonArgs) argJSON(i int) ([]byte, error) {
 	return a.argRaw(i), nil
 }
 
-func (a *jsonArgs) argPassthrough(i int) (json.RawMessage, bool) {
-	if len(a.placeholders(i)) > 0 {
-		return nil, false
+func (a *jsonArgs) argBinary(i int) bool { return len(a.placeholders(i)) > 0 }
+
+// argExact decodes element i like argValue, numbers as exactNumber does.
+func (a *jsonArgs) argExact(i int) (any, error) {
+	d := json.NewDecoder(bytes.NewReader(a.argRaw(i)))
+	d.UseNumber()
+	var x any
+	if err := d.Decode(&x); err != nil {
+		return nil, err
 	}
-	return a.argRaw(i), true
+	x = exactNumbers(x)
+	if len(a.placeholders(i)) == 0 {
+		return x, nil
+	}
+	return reconstruct(x, a.att)
+}
+
+// exactNumbers replaces the json.Number values in x with int64 or uint64
+// for integers that fit, float64 for other numbers that float64 holds, and
+// leaves the rest (larger integers, out-of-range floats) as json.Number.
+// The placeholders' "num" become float64, as reconstruct expects.
+func exactNumbers(x any) any {
+	switch v := x.(type) {
+	case json.Number:
+		s := string(v)
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return n
+		}
+		if n, err := strconv.ParseUint(s, 10, 64); err == nil {
+			return n
+		}
+		if !strings.ContainsAny(s, ".eE") {
+			return v // an integer beyond 64 bits
+		}
+		if f, err := strconv.ParseFloat(s, 64); err == nil {
+			return f
+		}
+		return v
+	case []any:
+		for k, e := range v {
+			v[k] = exactNumbers(e)
+		}
+	case map[string]any:
+		if v["_placeholder"] == true {
+			if n, ok := v["num"].(json.Number); ok {
+				if f, err := n.Float64(); err == nil {
+					v["num"] = f
+				}
+			}
+			return v
+		}
+		for k, e := range v {
+			v[k] = exactNumbers(e)
+		}
+	}
+	return x
 }

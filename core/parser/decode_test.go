@@ -48,13 +48,18 @@ func decodeOne(t *testing.T, c Codec, msgs ...msg) *Packet {
 	return ps[0]
 }
 
+// mustValues decodes every element with Value.
 func mustValues(t *testing.T, a Args) []any {
 	t.Helper()
-	v, err := a.Values()
-	if err != nil {
-		t.Fatalf("Values: %v", err)
+	out := make([]any, a.Len())
+	for i := range out {
+		v, err := a.Value(i)
+		if err != nil {
+			t.Fatalf("Value(%d): %v", i, err)
+		}
+		out[i] = v
 	}
-	return v
+	return out
 }
 
 // The examples of the socket.io-protocol v5 specification ("Packet
@@ -441,6 +446,28 @@ func TestJSNumberString(t *testing.T) {
 	for f, want := range map[float64]string{0: "0", 1: "1", -2.5: "-2.5", 1e21: "1e+21", 1e-7: "1e-7", 123456789012: "123456789012", 0.000001: "0.000001"} {
 		if got := jsNumberString(f); got != want {
 			t.Errorf("jsNumberString(%v) = %q, want %q", f, got, want)
+		}
+	}
+}
+
+// TestDecodeReservedEventName checks that an EVENT named like one of the
+// APIs' own events is invalid, with both codecs (socket.io-parser's
+// isPayloadValid), while other packets and names pass.
+func TestDecodeReservedEventName(t *testing.T) {
+	for _, codec := range []Codec{JSON, Msgpack} {
+		for _, name := range append(ReservedEvents(), "connected", "Connect", "message") {
+			enc, err := codec.Encode(Outgoing{Type: Event, Namespace: "/x", Event: name, Args: []any{1}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := codec.NewDecoder(Limits{})
+			_, err = d.Add(enc[0].Data, enc[0].Binary)
+			if want := IsReservedEvent(name); errors.Is(err, ErrReservedEventName) != want || (err == nil) == want {
+				t.Errorf("%s %q: %v, want reserved=%v", codec.Name(), name, err, want)
+			}
+			if err != nil && !errors.Is(err, ErrInvalidPacket) {
+				t.Errorf("%s %q: %v does not wrap ErrInvalidPacket", codec.Name(), name, err)
+			}
 		}
 	}
 }

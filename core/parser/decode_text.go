@@ -174,6 +174,9 @@ func (d *jsonDecoder) decodeText(s []byte) (*jsonPacket, int, error) {
 			if len(name) > d.limits.MaxEventNameLen {
 				return nil, 0, errorf(ErrEventNameTooLong, "%d bytes", len(name))
 			}
+			if IsReservedEvent(name) {
+				return nil, 0, errorf(ErrReservedEventName, "%q", name)
+			}
 			p.Event = name
 			elems = elems[1:]
 		}

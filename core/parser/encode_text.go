@@ -252,6 +252,8 @@ func (e *jsonEncoder) writeArg(a any, depth int) error {
 			break
 		}
 		return e.writeMap(v, depth)
+	case Args:
+		return e.writeArgs(v, depth)
 	default:
 		if e.binary && hasBinary(a, depth) {
 			return e.walkValue(a)

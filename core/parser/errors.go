@@ -32,6 +32,8 @@ var (
 	ErrInvalidPayload = fmt.Errorf("%w: invalid payload", ErrInvalidPacket)
 	// ErrInvalidEventName: the event name is missing or not a string.
 	ErrInvalidEventName = fmt.Errorf("%w: invalid event name", ErrInvalidPacket)
+	// ErrReservedEventName: the event name is one of ReservedEvents.
+	ErrReservedEventName = fmt.Errorf("%w: reserved event name", ErrInvalidPacket)
 	// ErrEventNameTooLong: the event name is longer than Limits.MaxEventNameLen.
 	ErrEventNameTooLong = fmt.Errorf("%w: event name too long", ErrInvalidPacket)
 	// ErrUnexpectedBinary: a binary message arrived while no attachment was

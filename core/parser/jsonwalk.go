@@ -30,6 +30,8 @@ func hasBinary(a any, depth int) bool {
 		return false
 	case []byte:
 		return v != nil
+	case Args:
+		return v.hasBinary()
 	case []any:
 		for _, x := range v {
 			if hasBinary(x, depth+1) {
@@ -59,6 +61,9 @@ func valueHasBinary(v reflect.Value, depth int) bool {
 	t := v.Type()
 	if !mayHoldBinary(t) {
 		return false
+	}
+	if t == argsType {
+		return !v.CanInterface() || v.Interface().(Args).hasBinary()
 	}
 	switch t.Kind() {
 	case reflect.Interface, reflect.Pointer:
@@ -119,6 +124,9 @@ func (e *jsonEncoder) walk(v reflect.Value, depth int, addr bool) error {
 		v = reflect.NewAt(v.Type(), unsafe.Pointer(v.UnsafeAddr())).Elem()
 	}
 	t := v.Type()
+	if t == argsType {
+		return e.writeArgs(v.Interface().(Args), depth)
+	}
 	if isMarshaler(t) || !mayHoldBinary(t) {
 		x := v.Interface()
 		if addr && v.Kind() != reflect.Pointer && v.CanAddr() && isMarshaler(reflect.PointerTo(t)) {

@@ -144,6 +144,9 @@ func (d *msgpackDecoder) Add(data []byte, binary bool) (*Packet, error) {
 			if len(name) > d.limits.MaxEventNameLen {
 				return nil, errorf(ErrEventNameTooLong, "%d bytes", len(name))
 			}
+			if IsReservedEvent(name) {
+				return nil, errorf(ErrReservedEventName, "%q", name)
+			}
 			p.Event = name
 			a.elems = a.elems[1:]
 		}
@@ -245,7 +248,17 @@ func (a *msgpackArgs) argDecode(i int, v any) error {
 
 func (a *msgpackArgs) argValue(i int) (any, error) {
 	e := a.elems[i]
-	x, _, err := mpToAny(a.data[:e.end], e.start)
+	x, _, err := mpToAny(a.data[:e.end], e.start, false)
+	return x, err
+}
+
+// argBinary also reports ext values (Date, undefined), which JSON cannot
+// carry either.
+func (a *msgpackArgs) argBinary(i int) bool { return a.elems[i].ext || mpHasBinary(a.argRaw(i)) }
+
+func (a *msgpackArgs) argExact(i int) (any, error) {
+	e := a.elems[i]
+	x, _, err := mpToAny(a.data[:e.end], e.start, true)
 	return x, err
 }
 

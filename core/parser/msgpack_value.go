@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"math"
 	"strconv"
 	"time"
 )
@@ -46,8 +47,9 @@ func mpTimestamp(d []byte) (time.Time, bool) {
 }
 
 // mpToAny converts the valid value at b[i] into encoding/json types, with
-// []byte for binary data (sharing b). It returns the offset after it.
-func mpToAny(b []byte, i int) (any, int, error) {
+// []byte for binary data (sharing b). With exact, integers are int64 or
+// uint64 rather than float64. It returns the offset after it.
+func mpToAny(b []byte, i int, exact bool) (any, int, error) {
 	h, err := readHead(b, i)
 	if err != nil {
 		return nil, 0, err
@@ -59,6 +61,9 @@ func mpToAny(b []byte, i int) (any, int, error) {
 	case mpBool:
 		return b[i] == 0xc3, next, nil
 	case mpInt, mpFloat:
+		if exact && h.kind == mpInt {
+			return mpInteger(b, i), next + int(h.n), nil
+		}
 		return mpNumber(b, i, h), next + int(h.n), nil
 	case mpStr:
 		end := next + int(h.n)
@@ -72,7 +77,7 @@ func mpToAny(b []byte, i int) (any, int, error) {
 		out := make([]any, h.n)
 		for k := range out {
 			var v any
-			if v, next, err = mpToAny(b, next); err != nil {
+			if v, next, err = mpToAny(b, next, exact); err != nil {
 				return nil, 0, err
 			}
 			out[k] = v
@@ -86,7 +91,7 @@ func mpToAny(b []byte, i int) (any, int, error) {
 				return nil, 0, err
 			}
 			var v any
-			if v, next, err = mpToAny(b, next); err != nil {
+			if v, next, err = mpToAny(b, next, exact); err != nil {
 				return nil, 0, err
 			}
 			out[k] = v
@@ -233,4 +238,62 @@ func mpNormalize(b []byte) []byte {
 		i = end
 	}
 	return out
+}
+
+// mpInteger returns the integer at b[i] as an int64, or a uint64 when it
+// does not fit.
+func mpInteger(b []byte, i int) any {
+	c := b[i]
+	p := b[i+1:]
+	switch {
+	case c <= 0x7f:
+		return int64(c)
+	case c >= 0xe0:
+		return int64(int8(c))
+	}
+	switch c {
+	case 0xcc:
+		return int64(p[0])
+	case 0xcd:
+		return int64(binary.BigEndian.Uint16(p))
+	case 0xce:
+		return int64(binary.BigEndian.Uint32(p))
+	case 0xcf:
+		if u := binary.BigEndian.Uint64(p); u > math.MaxInt64 {
+			return u
+		} else {
+			return int64(u)
+		}
+	case 0xd0:
+		return int64(int8(p[0]))
+	case 0xd1:
+		return int64(int16(binary.BigEndian.Uint16(p)))
+	case 0xd2:
+		return int64(int32(binary.BigEndian.Uint32(p)))
+	}
+	return int64(binary.BigEndian.Uint64(p)) // 0xd3
+}
+
+// mpHasBinary reports whether the valid value b holds binary data: bin,
+// or an ArrayBuffer ext.
+func mpHasBinary(b []byte) bool {
+	for i := 0; i < len(b); {
+		h, err := readHead(b, i)
+		if err != nil {
+			return false
+		}
+		switch h.kind {
+		case mpBin:
+			return true
+		case mpExt:
+			if _, ok := mpExtValue(b, i, h).([]byte); ok {
+				return true
+			}
+		case mpArray, mpMap:
+			i += h.hdr
+			continue
+		}
+		i += h.hdr + int(h.payloadLen())
+	}
+	return false
 }

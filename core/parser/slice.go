@@ -1,7 +1,5 @@
 package parser
 
-import "encoding/json"
-
 // Slice returns the elements from index from on, sharing storage with a.
 // It returns an empty Args when from is at or past the end.
 func (a Args) Slice(from int) Args {
@@ -26,9 +24,5 @@ func (o offsetSource) argDecode(i int, v any) error  { return o.src.argDecode(i+
 func (o offsetSource) argValue(i int) (any, error)   { return o.src.argValue(i + o.off) }
 func (o offsetSource) argJSON(i int) ([]byte, error) { return o.src.argJSON(i + o.off) }
 
-func (o offsetSource) argPassthrough(i int) (json.RawMessage, bool) {
-	if p, ok := o.src.(passthrougher); ok {
-		return p.argPassthrough(i + o.off)
-	}
-	return nil, false
-}
+func (o offsetSource) argBinary(i int) bool        { return o.src.argBinary(i + o.off) }
+func (o offsetSource) argExact(i int) (any, error) { return o.src.argExact(i + o.off) }

@@ -58,6 +58,9 @@ func computeMayHoldBinary(t reflect.Type, visited map[reflect.Type]bool) bool {
 		return false
 	}
 	visited[t] = true
+	if t == argsType {
+		return true
+	}
 	if isMarshaler(t) {
 		return false
 	}

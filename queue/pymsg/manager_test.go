@@ -114,8 +114,8 @@ func TestCluster(t *testing.T) {
 	if err != nil || len(replies) != 1 {
 		t.Fatalf("EmitWithAck to b's socket: %v %v", replies, err)
 	}
-	if v, _ := replies[0].Values(); len(v) != 1 || v[0] != "ack of ask" {
-		t.Errorf("reply %v", v)
+	if v, _ := replies[0].Value(0); replies[0].Len() != 1 || v != "ack of ask" {
+		t.Errorf("reply %v", replies[0])
 	}
 
 	// Room changes of b's socket made on a.
