@@ -41,8 +41,11 @@ var JSON Codec = jsonCodec{}
 // as an integer, which JavaScript cannot tell apart). A top-level argument
 // that is a json.RawMessage or implements json.Marshaler (and not msgpack's
 // own interfaces), e.g. time.Time, is converted from its JSON, so it reaches
-// the client as with the JSON codec; nested ones follow msgpack's rules
-// (a nested json.RawMessage is bin, a nested time.Time the timestamp ext).
+// the client as with the JSON codec, and so is a json.RawMessage inside
+// []any and map[string]any values; inside other types they follow
+// msgpack's rules (a json.RawMessage struct field is bin, a nested
+// time.Time the timestamp ext). An [Args] is an array of its elements at
+// any depth.
 //
 // Decoding accepts what notepack.io (the JavaScript parser's msgpack
 // library) produces: ArrayBuffer (ext type 0) as binary, undefined (fixext

@@ -74,3 +74,13 @@ func appendMpInt(dst []byte, v int64) []byte {
 	}
 	return binary.BigEndian.AppendUint64(append(dst, 0xd3), uint64(v))
 }
+
+func appendMpMapHeader(dst []byte, n int) []byte {
+	switch {
+	case n < 16:
+		return append(dst, 0x80|byte(n))
+	case n < 1<<16:
+		return binary.BigEndian.AppendUint16(append(dst, 0xde), uint16(n))
+	}
+	return binary.BigEndian.AppendUint32(append(dst, 0xdf), uint32(n))
+}

@@ -70,7 +70,7 @@ func encodeMsgpack(p *Outgoing) (Encoded, error) {
 	}
 	e.buf.Write(b)
 	for k, arg := range args {
-		if err := e.writeArg(arg); err != nil {
+		if err := e.writeArg(arg, 0); err != nil {
 			return nil, fmt.Errorf("%w: argument %d: %w", ErrEncode, k, err)
 		}
 	}
@@ -88,7 +88,13 @@ func encodeMsgpack(p *Outgoing) (Encoded, error) {
 	return Encoded{{Data: out, Binary: true}}, nil
 }
 
-func (e *mpEncoder) writeArg(a any) error {
+// writeArg writes one value. It walks []any and map[string]any itself, so
+// that a json.RawMessage or an Args inside them is written as what it
+// holds, not as bytes.
+func (e *mpEncoder) writeArg(a any, depth int) error {
+	if depth > maxWalkDepth {
+		return errTooDeep
+	}
 	b := e.buf.AvailableBuffer()
 	switch v := a.(type) {
 	case nil:
@@ -109,6 +115,31 @@ func (e *mpEncoder) writeArg(a any) error {
 		}
 	case json.RawMessage:
 		return e.writeJSON(v)
+	case []any:
+		if v == nil {
+			b = append(b, 0xc0)
+			break
+		}
+		e.buf.Write(appendMpArrayHeader(b, len(v)))
+		for _, x := range v {
+			if err := e.writeArg(x, depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	case map[string]any:
+		if v == nil {
+			b = append(b, 0xc0)
+			break
+		}
+		e.buf.Write(appendMpMapHeader(b, len(v)))
+		for k, x := range v {
+			e.buf.Write(appendMpStr(e.buf.AvailableBuffer(), k))
+			if err := e.writeArg(x, depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
 	case json.Marshaler:
 		if _, ok := a.(msgpack.CustomEncoder); ok {
 			return e.enc.Encode(a)
@@ -164,15 +195,7 @@ func jsonToMsgpack(dst, j []byte, i int) ([]byte, int, error) {
 			}
 		}
 		if c == '{' {
-			n := len(items) / 2
-			switch {
-			case n < 16:
-				dst = append(dst, 0x80|byte(n))
-			case n < 1<<16:
-				dst = binary.BigEndian.AppendUint16(append(dst, 0xde), uint16(n))
-			default:
-				dst = binary.BigEndian.AppendUint32(append(dst, 0xdf), uint32(n))
-			}
+			dst = appendMpMapHeader(dst, len(items)/2)
 		} else {
 			dst = appendMpArrayHeader(dst, len(items))
 		}

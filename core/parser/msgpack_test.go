@@ -295,3 +295,19 @@ func TestMsgpackConnectNilPayload(t *testing.T) {
 		t.Errorf("packet %+v", p)
 	}
 }
+
+// A json.RawMessage inside []any and map[string]any values is written as
+// the JSON it holds (as a forwarded argument, Args.Passthrough), not as bin.
+func TestMsgpackNestedRawJSON(t *testing.T) {
+	raw := json.RawMessage(`{"z":1,"a":[2,"x"]}`)
+	enc, err := Msgpack.Encode(Outgoing{Type: Event, Event: "e", Args: []any{[]any{"k", raw}, map[string]any{"v": raw}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := decodeOne(t, Msgpack, toMsgs(enc)...)
+	for i, want := range []string{`["k",{"z":1,"a":[2,"x"]}]`, `{"v":{"z":1,"a":[2,"x"]}}`} {
+		if j, _ := p.Args.JSON(i); string(j) != want {
+			t.Errorf("argument %d: %s, want %s", i, j, want)
+		}
+	}
+}
