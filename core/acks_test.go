@@ -2,9 +2,11 @@ package core_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -369,5 +371,207 @@ func (e *expiring) Err() error {
 		return context.DeadlineExceeded
 	default:
 		return nil
+	}
+}
+
+// TestAckParameter checks handlers that take an Ack: they acknowledge
+// when they call it (at once, later from another goroutine, or never),
+// once; their error or panic is sent when they have not acknowledged.
+func TestAckParameter(t *testing.T) {
+	ts := newServer(t, core.Options{})
+	later := make(chan core.Ack, 1)
+	results := make(chan error, 10)
+	ts.On("now", func(_ *core.Socket, n int, ack core.Ack) {
+		results <- ack(n+1, "x")
+		results <- ack("again")
+	})
+	ts.On("later", func(_ *core.Socket, ack core.Ack) { later <- ack })
+	ts.On("never", func(*core.Socket, core.Ack) {})
+	ts.On("fail", func(*core.Socket, core.Ack) error { return errors.New("bad") })
+	ts.On("ack-then-fail", func(_ *core.Socket, ack core.Ack) error {
+		results <- ack("done")
+		return errors.New("ignored")
+	})
+	ts.On("panic", func(*core.Socket, core.Ack) { panic("boom") })
+	ts.On("relay", func(_ *core.Socket, a core.Args, ack core.Ack) error { return ack(a) })
+	ts.On("*", func(_ *core.Socket, event string, a core.Args, ack core.Ack) error {
+		return ack("caught "+event, a.Len())
+	})
+	c := ts.dial(t)
+	c.mustConnect(t, "/", nil)
+
+	if got := c.call(t, "/", "now", 1).argsText(); got != `[2,"x"]` {
+		t.Errorf("now: ack %s", got)
+	}
+	if err := recv(t, results); err != nil {
+		t.Errorf("first call: %v", err)
+	}
+	if err := recv(t, results); !errors.Is(err, core.ErrAckSent) {
+		t.Errorf("second call: %v, want ErrAckSent", err)
+	}
+
+	id := c.emitID("/", "later")
+	ack := recv(t, later)
+	c.barrier(t, "/") // the handler has returned: no acknowledgement yet
+	for _, p := range c.backlog {
+		t.Errorf("before the deferred ack: %v", p)
+	}
+	go func() { results <- ack("late") }()
+	if got := c.ack(t, "/", id).argsText(); got != `["late"]` {
+		t.Errorf("later: ack %s", got)
+	}
+	if err := recv(t, results); err != nil {
+		t.Errorf("deferred call: %v", err)
+	}
+
+	c.callNoAck(t, "/", "never")
+	if got := c.call(t, "/", "fail").argsText(); got != `[{"error":"bad"}]` {
+		t.Errorf("fail: ack %s", got)
+	}
+	if got := c.call(t, "/", "ack-then-fail").argsText(); got != `["done"]` {
+		t.Errorf("ack-then-fail: ack %s", got)
+	}
+	recv(t, results)
+	if got := c.call(t, "/", "panic").argsText(); got != `[{"error":"handler panicked"}]` {
+		t.Errorf("panic: ack %s", got)
+	}
+	if got := c.call(t, "/", "relay", json.RawMessage(`{"b":1,"a":2}`), "s").argsText(); got != `[{"b":1,"a":2},"s"]` {
+		t.Errorf("relay: ack %s", got)
+	}
+	if got := c.call(t, "/", "other", 1, 2).argsText(); got != `["caught other",2]` {
+		t.Errorf("catch-all: ack %s", got)
+	}
+
+	// No acknowledgement asked: the Ack does nothing. After the socket
+	// has left, it fails.
+	c.emit("/", "later")
+	if err := recv(t, later)("x"); err != nil {
+		t.Errorf("Ack without an ack id: %v", err)
+	}
+	c.emitID("/", "later")
+	ack = recv(t, later)
+	c.send("1")
+	waitFor(t, "the socket to leave", func() bool { return ts.Of("/").Len() == 0 })
+	if err := ack("gone"); !errors.Is(err, core.ErrNotConnected) {
+		t.Errorf("Ack after the socket left: %v, want ErrNotConnected", err)
+	}
+}
+
+// TestEmitCallbackToSid checks python-socketio's emit(..., to=sid,
+// callback=cb): To(sid).Emit with an AckFunc for one socket, and a clear
+// error for a broadcast or an unknown sid.
+func TestEmitCallbackToSid(t *testing.T) {
+	ts := newServer(t, core.Options{})
+	c, other := ts.dial(t), ts.dial(t)
+	sid := c.mustConnect(t, "/", nil)
+	otherSid := other.mustConnect(t, "/", nil)
+	type reply struct {
+		args string
+		err  error
+	}
+	replies := make(chan reply, 4)
+	cb := core.AckFunc(func(a core.Args, err error) { replies <- reply{a.String(), err} })
+
+	if err := ts.To(sid).Emit("ask", 1, cb); err != nil {
+		t.Fatalf("To(sid).Emit with a callback: %v", err)
+	}
+	p := c.expectEvent(t, "/", "ask")
+	if p.id < 0 || p.argsText() != `[1]` {
+		t.Fatalf("got %v, want an event with an ack id and the argument 1", p)
+	}
+	c.send(encodePacket('3', "/", p.id, []any{"yes", 2}, 0))
+	if r := recv(t, replies); r.err != nil || r.args != `["yes",2]` {
+		t.Errorf("callback got %+v", r)
+	}
+
+	// A timeout, and a room with a single member.
+	ts.Socket(otherSid).Join("solo")
+	if err := ts.To("solo").Timeout(50*time.Millisecond).Emit("ask", cb); err != nil {
+		t.Fatal(err)
+	}
+	other.expectEvent(t, "/", "ask") // never answered
+	if r := recv(t, replies); !errors.Is(r.err, core.ErrAckTimeout) {
+		t.Errorf("callback got %+v, want ErrAckTimeout", r)
+	}
+
+	ts.Socket(sid).Join("pair")
+	ts.Socket(otherSid).Join("pair")
+	for what, err := range map[string]error{
+		"everyone":            ts.Emit("ask", cb),
+		"a room of two":       ts.To("pair").Emit("ask", cb),
+		"two sids":            ts.To(sid, otherSid).Emit("ask", cb),
+		"a func(Args, error)": ts.To(sid, otherSid).Emit("ask", func(core.Args, error) {}),
+	} {
+		if !errors.Is(err, core.ErrAckBroadcast) || !strings.Contains(err.Error(), "EmitWithAck") {
+			t.Errorf("%s: %v, want ErrAckBroadcast pointing to EmitWithAck", what, err)
+		}
+	}
+	if err := ts.To("nobody").Emit("ask", cb); !errors.Is(err, core.ErrNoSocket) {
+		t.Errorf("unknown sid: %v, want ErrNoSocket", err)
+	}
+	for _, cl := range []*testClient{c, other} {
+		for _, p := range cl.rest(t, "/") {
+			t.Errorf("unexpected %v", p)
+		}
+	}
+	select {
+	case r := <-replies:
+		t.Errorf("unexpected callback %+v", r)
+	default:
+	}
+}
+
+// TestNilSocket checks that the nil *Socket that Socket returns for an
+// unknown sid is safe to use: it behaves as a socket that has left.
+func TestNilSocket(t *testing.T) {
+	ts := newServer(t, core.Options{})
+	s := ts.Socket("unknown")
+	if s != nil || ts.Of("/").Socket("unknown") != nil || ts.Of("/other").Socket("") != nil {
+		t.Fatal("a socket for an unknown sid")
+	}
+	ctx := context.Background()
+	_, ackErr := s.EmitWithAck(ctx, "e")
+	_, timeoutErr := s.Timeout(time.Second).EmitWithAck(ctx, "e")
+	_, fetchErr := s.Broadcast().FetchSockets(ctx)
+	for what, err := range map[string]error{
+		"Emit":           s.Emit("e", 1),
+		"Emit with ack":  s.Emit("e", core.AckFunc(func(core.Args, error) {})),
+		"Volatile.Emit":  s.Volatile().Emit("e"),
+		"Compress.Emit":  s.Compress(false).Emit("e"),
+		"EmitWithAck":    ackErr,
+		"Timeout":        timeoutErr,
+		"Broadcast.Emit": s.Broadcast().Emit("e"),
+		"To.Emit":        s.To("r").Emit("e"),
+		"Except.Emit":    s.Except("r").Emit("e"),
+		"UpdateSession":  s.UpdateSession(func(map[string]any) error { return nil }),
+		"FetchSockets":   fetchErr,
+		"Context":        context.Cause(s.Context()),
+	} {
+		if !errors.Is(err, core.ErrNoSocket) {
+			t.Errorf("%s: %v, want ErrNoSocket", what, err)
+		}
+	}
+	s.Join("r")
+	s.Leave("r")
+	s.SaveSession(map[string]any{"a": 1})
+	s.SetData(1)
+	s.Disconnect(true)
+	s.Use(func(*core.Socket, string, core.Args) error { return nil })
+	s.OnAny(func(string, core.Args) {})()
+	s.OnAnyOutgoing(func(string, []any) {})()
+	s.PrependAny(func(string, core.Args) {})()
+	s.OffAny()
+	s.OffAnyOutgoing()
+	s.Broadcast().SocketsJoin("r")
+	s.Broadcast().DisconnectSockets(true)
+	if s.ID() != "" || s.Namespace() != nil || s.Connected() || s.Transport() != "" || s.ConnID() != "" ||
+		s.Rooms() != nil || s.Session() != nil || s.Data() != nil || s.Recovered() || s.Handshake() == nil {
+		t.Error("a nil socket reports state")
+	}
+	if _, ok := s.HostValue("k"); ok {
+		t.Error("a nil socket has host values")
+	}
+	if len(ts.Of("/").Adapter().(*core.MemoryAdapter).Rooms()) != 0 {
+		t.Error("a nil socket joined a room")
 	}
 }

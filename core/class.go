@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"unicode"
+
+	"github.com/socketio-go/sio/core/parser"
 )
 
 // RegisterNamespace registers the methods of v, a pointer to a struct, as
@@ -13,26 +16,94 @@ import (
 //
 // Method names map to events this way:
 //
-//	OnConnect(s *Socket[, auth A]) error            the connect handler
-//	OnDisconnect(s *Socket, reason DisconnectReason) the disconnect handler
-//	OnChatMessage(s *Socket, ...)                   events "chatMessage" and "chat_message"
-//	OnPing(s *Socket, ...)                          event "ping"
-//	OnHTTPRequest(s *Socket, ...)                   events "httpRequest" and "http_request"
+//	OnConnect(s *Socket[, auth A]) error                the connect handler
+//	OnDisconnect(s *Socket, reason DisconnectReason)     the disconnect handler
+//	OnDisconnecting(s *Socket, reason DisconnectReason)  the disconnecting handler
+//	OnChatMessage(s *Socket, ...)                       events "chatMessage" and "chat_message"
+//	OnPing(s *Socket, ...)                              event "ping"
+//	OnHTTPRequest(s *Socket, ...)                       events "httpRequest" and "http_request"
 //
 // that is, the name after "On" in lower camel case and in snake case, an
 // initialism counting as one word. Event methods take the shapes On
-// accepts. A handler set with On, OnConnect or OnDisconnect takes
-// precedence over a method, whenever it is set.
+// accepts; a method whose event name is reserved (OnConnectError,
+// OnNewListener ...) panics with ErrBadHandler. A handler set with On,
+// OnConnect or OnDisconnect takes precedence over a method, whenever it is
+// set.
 //
 // When the struct embeds *Namespace, that field is set to the namespace, so
 // the methods can use the namespace's Emit, To, EnterRoom, Session and the
-// rest, bound to it.
+// rest, bound to it. For the catch-all namespace "*", each namespace it
+// serves gets its own shallow copy of the struct, whose embedded
+// *Namespace is that namespace: an Emit from a method reaches the
+// namespace of the socket being served (keep state shared across
+// namespaces behind pointers); v itself keeps Of("*").
 func (s *Server) RegisterNamespace(name string, v any) *Namespace {
 	nsp := s.Of(name)
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.Elem().Kind() != reflect.Struct {
 		panic(fmt.Errorf("%w: RegisterNamespace needs a pointer to a struct, got %T", ErrBadHandler, v))
 	}
+	c := &classNamespace{proto: rv, fixed: compileClass(rv, nsp)}
+	if nsp.match != nil {
+		c.copies = make(map[*Namespace]*classHandlers)
+	}
+	nsp.hmu.Lock()
+	nsp.class = c
+	nsp.hmu.Unlock()
+	return nsp
+}
+
+// classNamespace is a struct registered with RegisterNamespace.
+type classNamespace struct {
+	proto reflect.Value  // the registered pointer
+	fixed *classHandlers // its methods, bound to proto
+
+	// For a parent namespace: a copy of the struct per namespace served.
+	mu     sync.Mutex // guards copies
+	copies map[*Namespace]*classHandlers
+}
+
+// classHandlers are the compiled methods of one struct.
+type classHandlers struct {
+	events          map[string]*handler
+	onConnect       *handler
+	onDisconnect    func(*Socket, DisconnectReason)
+	onDisconnecting func(*Socket, DisconnectReason)
+}
+
+// handlers returns the methods that serve the sockets of target.
+func (c *classNamespace) handlers(target *Namespace) *classHandlers {
+	if c == nil {
+		return nil
+	}
+	if c.copies == nil || target == nil {
+		return c.fixed
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	h := c.copies[target]
+	if h == nil {
+		cp := reflect.New(c.proto.Elem().Type())
+		cp.Elem().Set(c.proto.Elem())
+		h = compileClass(cp, target)
+		c.copies[target] = h
+	}
+	return h
+}
+
+// forget drops the copy made for target, a namespace that is gone.
+func (c *classNamespace) forget(target *Namespace) {
+	if c == nil || c.copies == nil {
+		return
+	}
+	c.mu.Lock()
+	delete(c.copies, target)
+	c.mu.Unlock()
+}
+
+// compileClass sets the embedded *Namespace field of the struct rv points
+// to, and compiles its On<Event> methods.
+func compileClass(rv reflect.Value, nsp *Namespace) *classHandlers {
 	st := rv.Elem()
 	for i := range st.NumField() {
 		f := st.Type().Field(i)
@@ -41,9 +112,7 @@ func (s *Server) RegisterNamespace(name string, v any) *Namespace {
 		}
 	}
 	nsType := reflect.TypeFor[*Namespace]()
-	class := make(map[string]*handler)
-	var onConnect *handler
-	var onDisconnect func(*Socket, DisconnectReason)
+	c := &classHandlers{events: make(map[string]*handler)}
 	for i := range rv.NumMethod() {
 		m := rv.Type().Method(i)
 		if !strings.HasPrefix(m.Name, "On") || len(m.Name) <= 2 {
@@ -55,30 +124,28 @@ func (s *Server) RegisterNamespace(name string, v any) *Namespace {
 		}
 		switch m.Name {
 		case "OnConnect":
-			onConnect = compileConnectHandler(fn.Interface())
-		case "OnDisconnect":
+			c.onConnect = compileConnectHandler(fn.Interface())
+		case "OnDisconnect", "OnDisconnecting":
 			f, ok := fn.Interface().(func(*Socket, DisconnectReason))
 			if !ok {
-				panic(fmt.Errorf("%w: OnDisconnect must be func(*Socket, DisconnectReason), got %s", ErrBadHandler, fn.Type()))
+				panic(fmt.Errorf("%w: %s must be func(*Socket, DisconnectReason), got %s", ErrBadHandler, m.Name, fn.Type()))
 			}
-			onDisconnect = f
+			if m.Name == "OnDisconnect" {
+				c.onDisconnect = f
+			} else {
+				c.onDisconnecting = f
+			}
 		default:
 			h := compileHandler(fn.Interface(), false)
 			for _, ev := range methodEvents(m.Name[2:]) {
-				class[ev] = h
+				if parser.IsReservedEvent(ev) {
+					panic(fmt.Errorf("%w: method %s: %q is a reserved event name", ErrBadHandler, m.Name, ev))
+				}
+				c.events[ev] = h
 			}
 		}
 	}
-	nsp.hmu.Lock()
-	defer nsp.hmu.Unlock()
-	nsp.class = class
-	if nsp.onConnect == nil {
-		nsp.onConnect = onConnect
-	}
-	if nsp.onDisconnect == nil {
-		nsp.onDisconnect = onDisconnect
-	}
-	return nsp
+	return c
 }
 
 func takesSocket(t reflect.Type) bool {

@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,7 +16,8 @@ import (
 )
 
 // TestConnectAuth checks that the connect handler receives the auth
-// payload decoded into its parameter type, and the zero value without one.
+// payload decoded into its parameter type, and {} (as Node.js reports it)
+// without one: an empty map, a struct's zero value.
 func TestConnectAuth(t *testing.T) {
 	type creds struct {
 		Token string `json:"token"`
@@ -32,20 +36,26 @@ func TestConnectAuth(t *testing.T) {
 			return func(_ *core.Socket, a creds) error { got <- jsonText(a); return nil }
 		}, nil, `{"token":"","n":0}`},
 		{"pointer, no auth", func(got chan<- string) any {
-			return func(_ *core.Socket, a *creds) error { got <- jsonText(a == nil); return nil }
-		}, nil, `true`},
+			return func(_ *core.Socket, a *creds) error { got <- jsonText(a); return nil }
+		}, nil, `{"token":"","n":0}`},
 		{"map", func(got chan<- string) any {
 			return func(_ *core.Socket, a map[string]any) error { got <- jsonText(a); return nil }
 		}, map[string]any{"k": []int{1}}, `{"k":[1]}`},
 		{"map, no auth", func(got chan<- string) any {
-			return func(_ *core.Socket, a map[string]any) error { got <- jsonText(a == nil); return nil }
-		}, nil, `true`},
+			return func(_ *core.Socket, a map[string]any) error { got <- jsonText([]any{a == nil, a}); return nil }
+		}, nil, `[false,{}]`},
+		{"any, no auth", func(got chan<- string) any {
+			return func(_ *core.Socket, a any) error { got <- jsonText(a); return nil }
+		}, nil, `{}`},
 		{"raw", func(got chan<- string) any {
 			return func(_ *core.Socket, a json.RawMessage) error { got <- string(a); return nil }
 		}, raw(`{"b":1,"a":2}`), `{"b":1,"a":2}`},
 		{"raw, no auth", func(got chan<- string) any {
-			return func(_ *core.Socket, a json.RawMessage) error { got <- jsonText(a == nil); return nil }
-		}, nil, `true`},
+			return func(_ *core.Socket, a json.RawMessage) error { got <- string(a); return nil }
+		}, nil, `{}`},
+		{"string, no auth", func(got chan<- string) any {
+			return func(_ *core.Socket, a string) error { got <- jsonText(a); return nil }
+		}, nil, `""`},
 		{"socket only, no error", func(got chan<- string) any {
 			return func(s *core.Socket) { got <- jsonText(s.Handshake().Auth.Len()) }
 		}, map[string]int{"x": 1}, `1`},
@@ -164,7 +174,8 @@ func TestUnknownNamespace(t *testing.T) {
 }
 
 // TestCatchAllNamespace checks Of("*"): its handlers serve any namespace
-// not created explicitly, and learn the namespace from the socket.
+// not created explicitly (and those that lack a handler), and learn the
+// namespace from the socket.
 func TestCatchAllNamespace(t *testing.T) {
 	ts := newServer(t, core.Options{})
 	connected := make(chan string, 10)
@@ -183,14 +194,14 @@ func TestCatchAllNamespace(t *testing.T) {
 			t.Errorf("%s: ack %s", nsp, got)
 		}
 	}
+	// An explicit namespace without a connect handler of its own is served
+	// by the catch-all namespace's, and its own event handlers win.
 	c.mustConnect(t, "/own", nil)
+	if got := recv(t, connected); got != "/own" {
+		t.Errorf("connect handler saw %q, want /own", got)
+	}
 	if got := c.call(t, "/own", "where").argsText(); got != `["own handler"]` {
 		t.Errorf("/own: ack %s", got)
-	}
-	select {
-	case n := <-connected:
-		t.Errorf("catch-all connect handler ran for %s", n)
-	default:
 	}
 	// Broadcasts stay within a namespace.
 	ts.Of("/a").Emit("hello", "a")
@@ -316,4 +327,140 @@ func (c *testClient) barrierRaw(t testing.TB) {
 	t.Helper()
 	c.send(encodePacket('0', "/__barrier__", -1, nil, 0))
 	c.expect(t, "barrier", func(p tpacket) bool { return p.nsp == "/__barrier__" })
+}
+
+// TestEmitsFromConnectHandler checks that what a socket is sent while its
+// connect handler runs (its own emits, broadcasts that reach it) arrives
+// after the CONNECT packet, in order, on "/" and custom namespaces, and
+// that a refused socket is sent nothing but the CONNECT_ERROR.
+func TestEmitsFromConnectHandler(t *testing.T) {
+	for _, nsp := range []string{"/", "/custom"} {
+		t.Run(nsp, func(t *testing.T) {
+			ts := newServer(t, core.Options{})
+			errs := make(chan error, 10)
+			ts.Of(nsp).OnConnect(func(s *core.Socket, auth struct{ OK bool }) error {
+				errs <- s.Emit("welcome", 1)
+				s.Join("lobby")
+				errs <- s.Namespace().To("lobby").Emit("lobby", 2)
+				errs <- s.Emit("ask", 3, core.AckFunc(func(core.Args, error) {}))
+				_, err := s.EmitWithAck(context.Background(), "cannot-wait")
+				errs <- err
+				errs <- s.Volatile().Emit("volatile", 4) // dropped
+				if !auth.OK {
+					return core.RefuseConnection("no")
+				}
+				return nil
+			})
+			c := ts.dial(t)
+			c.send(encodePacket('0', nsp, -1, map[string]bool{"OK": true}, 0))
+			var order []string
+			for range 4 {
+				p := c.expect(t, "a packet", func(p tpacket) bool { return p.nsp == nsp })
+				order = append(order, fmt.Sprintf("%c%s", p.typ, p.event()))
+			}
+			if want := []string{"0", "2welcome", "2lobby", "2ask"}; !slices.Equal(order, want) {
+				t.Errorf("packets %v, want %v", order, want)
+			}
+			for i := range 5 {
+				err := recv(t, errs)
+				if i == 3 {
+					if !errors.Is(err, core.ErrNotConnected) {
+						t.Errorf("EmitWithAck in the connect handler: %v, want ErrNotConnected", err)
+					}
+				} else if err != nil {
+					t.Errorf("emit %d: %v", i, err)
+				}
+			}
+			for _, p := range c.rest(t, nsp) {
+				t.Errorf("unexpected %v", p)
+			}
+
+			refused := ts.dial(t)
+			if p := refused.connect(t, nsp, nil); p.typ != '4' {
+				t.Errorf("got %v, want CONNECT_ERROR", p)
+			}
+			refused.barrierRaw(t)
+			for _, p := range refused.backlog {
+				t.Errorf("the refused client received %v", p)
+			}
+		})
+	}
+}
+
+// TestNodeHandshake checks the handshake in Node.js's form: what Node
+// returns and what a Handshake encodes to in JSON, and its way back.
+func TestNodeHandshake(t *testing.T) {
+	ts := newServer(t, core.Options{CORSAllowedOrigins: []string{"*"}})
+	got := make(chan *core.Socket, 2)
+	ts.OnConnect(func(s *core.Socket) { got <- s })
+	req := ts.request(url.Values{"room": {"lobby"}, "multi": {"a", "b"}})
+	req.Header.Set("Origin", "https://app.example")
+	req.Header["Set-Cookie"] = []string{"a=1", "b=2"}
+	req.Header["Accept"] = []string{"x", "y"}
+	req.RemoteAddr = "[2001:db8::1]:4321"
+	c := ts.dialRequest(t, req, nil)
+	c.mustConnect(t, "/", map[string]any{"token": "t", "n": 1})
+	h := recv(t, got).Handshake()
+
+	n := h.Node()
+	want := map[string]any{
+		"address": "2001:db8::1", "xdomain": true, "secure": false, "url": h.URL,
+		"query":  map[string]any{"EIO": "4", "transport": "websocket", "room": "lobby", "multi": []any{"a", "b"}},
+		"auth":   map[string]any{"token": "t", "n": 1.0},
+		"time":   h.Time.Format("Mon Jan 02 2006 15:04:05 GMT-0700 (MST)"),
+		"issued": float64(h.Time.UnixMilli()),
+		"headers": map[string]any{"origin": "https://app.example", "user-agent": "sio-test",
+			"set-cookie": []any{"a=1", "b=2"}, "accept": "x, y"},
+	}
+	for _, v := range []any{n, *h, h} {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatalf("%T: %v", v, err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil || !reflect.DeepEqual(m, want) {
+			t.Errorf("%T encodes to %s\nwant %v", v, b, want)
+		}
+	}
+	if !strings.HasPrefix(h.URL, "/socket.io/?") {
+		t.Errorf("url %q", h.URL)
+	}
+
+	// Back, as a peer of a cluster reports it.
+	b, _ := json.Marshal(h)
+	var back core.Handshake
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.Address != "2001:db8::1" || back.Headers.Get("Origin") != "https://app.example" ||
+		!slices.Equal(back.Headers["Set-Cookie"], []string{"a=1", "b=2"}) || !slices.Equal(back.Query["multi"], []string{"a", "b"}) ||
+		back.Time.UnixMilli() != h.Time.UnixMilli() || back.URL != h.URL || back.Auth.String() != `[{"n":1,"token":"t"}]` {
+		t.Errorf("decoded %+v", back)
+	}
+
+	// No auth: {}.
+	c2 := ts.dial(t)
+	c2.mustConnect(t, "/", nil)
+	if a := recv(t, got).Handshake().Node().Auth; a == nil || len(a) != 0 {
+		t.Errorf("auth without a payload: %#v, want {}", a)
+	}
+}
+
+// TestServerUse checks that Server.Use adds a middleware to the main
+// namespace.
+func TestServerUse(t *testing.T) {
+	ts := newServer(t, core.Options{})
+	ts.Use(func(s *core.Socket) error {
+		if s.Handshake().Auth.Len() == 0 {
+			return core.RefuseConnection("no auth")
+		}
+		return nil
+	})
+	c := ts.dial(t)
+	if p := c.connect(t, "/", nil); p.typ != '4' || !strings.Contains(p.data, "no auth") {
+		t.Errorf("got %v, want the middleware's refusal", p)
+	}
+	c.mustConnect(t, "/", map[string]int{"a": 1})
+	ts.Of("/other")
+	c.mustConnect(t, "/other", nil) // another namespace is not concerned
 }

@@ -83,6 +83,15 @@ func (n *Namespace) dropIfEmpty() {
 	n.parent.mu.Lock()
 	delete(n.parent.children, n)
 	n.parent.mu.Unlock()
+	// The class-based copies made for n (RegisterNamespace("*", ...)).
+	for _, p := range []*Namespace{n.parent, s.catchAll.Load()} {
+		if p != nil {
+			p.hmu.RLock()
+			c := p.class
+			p.hmu.RUnlock()
+			c.forget(n)
+		}
+	}
 	n.adapter.Close()
 }
 

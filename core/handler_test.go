@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/socketio-go/sio/core"
@@ -58,6 +59,25 @@ func TestHandlerShapes(t *testing.T) {
 		{"args not last", "e", func(*core.Socket, core.Args, int) {}, false},
 		{"catch-all without event", "*", func(*core.Socket, int) {}, false},
 		{"catch-all without anything", "*", func(*core.Socket) {}, false},
+
+		{"ack", "e", func(*core.Socket, core.Ack) {}, true},
+		{"params and ack", "e", func(context.Context, *core.Socket, int, string, core.Ack) error { return nil }, true},
+		{"args and ack", "e", func(*core.Socket, int, core.Args, core.Ack) {}, true},
+		{"catch-all with ack", "*", func(*core.Socket, string, core.Args, core.Ack) error { return nil }, true},
+		{"ack not last", "e", func(*core.Socket, core.Ack, int) {}, false},
+		{"ack then args", "e", func(*core.Socket, core.Ack, core.Args) {}, false},
+		{"ack and results", "e", func(*core.Socket, core.Ack) string { return "" }, false},
+
+		{"connect", "connect", func(*core.Socket) error { return nil }, true},
+		{"connect with auth", "connect", func(*core.Socket, map[string]any) {}, true},
+		{"connect of an event shape", "connect", func(*core.Socket, int, int) {}, false},
+		{"disconnect with reason", "disconnect", func(*core.Socket, core.DisconnectReason) {}, true},
+		{"disconnect", "disconnect", func(*core.Socket) {}, true},
+		{"disconnect of an event shape", "disconnect", func(*core.Socket, string) {}, false},
+		{"disconnecting", "disconnecting", func(*core.Socket, core.DisconnectReason) {}, true},
+		{"connect_error", "connect_error", func(*core.Socket) {}, false},
+		{"newListener", "newListener", func(*core.Socket) {}, false},
+		{"removeListener", "removeListener", func(*core.Socket) {}, false},
 	}
 	srv := core.NewServer(core.Options{})
 	for _, tt := range tests {
@@ -79,7 +99,7 @@ func TestHandlerShapes(t *testing.T) {
 		})
 	}
 	t.Run("connect handler", func(t *testing.T) {
-		for _, fn := range []any{func(*core.Socket, int, int) error { return nil }, func(*core.Socket) int { return 0 }, func() error { return nil }, "x"} {
+		for _, fn := range []any{func(*core.Socket, int, int) error { return nil }, func(*core.Socket) int { return 0 }, func() error { return nil }, "x", func(*core.Socket, core.Ack) {}} {
 			func() {
 				defer func() {
 					if err, _ := recover().(error); !errors.Is(err, core.ErrBadHandler) {
@@ -166,9 +186,9 @@ func TestHandlerArguments(t *testing.T) {
 	})
 
 	t.Run("no handler", func(t *testing.T) {
-		if got := c.call(t, "/", "nobody").argsText(); got != `[]` {
-			t.Errorf("ack %s, want []", got)
-		}
+		// No acknowledgement, as Node.js and python-socketio: the client's
+		// ack timeout fires.
+		c.callNoAck(t, "/", "nobody")
 	})
 
 	t.Run("no ack asked", func(t *testing.T) {
@@ -285,5 +305,179 @@ func TestCatchAllEvent(t *testing.T) {
 	case c := <-calls:
 		t.Errorf("catch-all called for %+v", c)
 	default:
+	}
+}
+
+// TestReservedNames checks the reserved event names: On registers the
+// lifecycle handlers under them, emitting one fails with ErrReservedEvent,
+// and a client sending one is closed with a parse error before any handler
+// or listener sees it.
+func TestReservedNames(t *testing.T) {
+	ts := newServer(t, core.Options{})
+	events := make(chan string, 10)
+	reasons := make(chan core.DisconnectReason, 10)
+	ts.On("connect", func(s *core.Socket, auth map[string]any) error {
+		events <- "connect"
+		s.OnAny(func(event string, _ core.Args) { events <- "any " + event })
+		return nil
+	})
+	ts.On("disconnecting", func(*core.Socket, core.DisconnectReason) { events <- "disconnecting" })
+	ts.On("disconnect", func(_ *core.Socket, r core.DisconnectReason) { reasons <- r })
+	ts.On("*", func(_ *core.Socket, event string) { events <- "catch-all " + event })
+	ts.Of("/short").On("disconnect", func(*core.Socket) { reasons <- "short form" })
+
+	c := ts.dial(t)
+	sid := c.mustConnect(t, "/", nil)
+	if got := recv(t, events); got != "connect" {
+		t.Errorf("event %q, want the connect handler", got)
+	}
+	s := ts.Socket(sid)
+	for _, name := range []string{"connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"} {
+		for what, err := range map[string]error{
+			"Socket.Emit":      s.Emit(name, 1),
+			"Socket.Emit(ack)": s.Emit(name, core.AckFunc(func(core.Args, error) {})),
+			"Server.Emit":      ts.Emit(name),
+			"To.Emit":          ts.To(sid).Emit(name),
+			"Broadcast.Emit":   s.Broadcast().Emit(name),
+		} {
+			if !errors.Is(err, core.ErrReservedEvent) {
+				t.Errorf("%s(%q): %v, want ErrReservedEvent", what, name, err)
+			}
+		}
+		if _, err := s.EmitWithAck(context.Background(), name); !errors.Is(err, core.ErrReservedEvent) {
+			t.Errorf("EmitWithAck(%q): %v", name, err)
+		}
+		if _, err := ts.To(sid).EmitWithAck(context.Background(), name); !errors.Is(err, core.ErrReservedEvent) {
+			t.Errorf("To.EmitWithAck(%q): %v", name, err)
+		}
+	}
+	for _, p := range c.rest(t, "/") {
+		t.Errorf("the client received %v", p)
+	}
+	if got := recv(t, events); got != "any __barrier__" {
+		t.Errorf("event %q", got)
+	}
+
+	c.send(encodePacket('2', "/", -1, []any{"disconnecting", 1}, 0))
+	c.waitClosed(t)
+	if got := recv(t, events); got != "disconnecting" {
+		t.Errorf("event %q, want the disconnecting handler", got)
+	}
+	if r := recv(t, reasons); r != core.ReasonParseError {
+		t.Errorf("reason %q, want %q", r, core.ReasonParseError)
+	}
+	select {
+	case e := <-events:
+		t.Errorf("the reserved event reached %q", e)
+	default:
+	}
+
+	short := ts.dial(t)
+	short.mustConnect(t, "/short", nil)
+	short.send("1/short,")
+	if r := recv(t, reasons); r != "short form" {
+		t.Errorf("On(\"disconnect\", func(*Socket)): got %q", r)
+	}
+}
+
+// TestCatchAllLookupOrder checks python-socketio's order: (namespace,
+// event), (namespace, "*"), ("*", event), ("*", "*"), for namespaces created
+// with Of and for those the catch-all namespace creates.
+func TestCatchAllLookupOrder(t *testing.T) {
+	ts := newServer(t, core.Options{})
+	star := ts.Of("*")
+	star.On("a", func(s *core.Socket) string { return "*,a" })
+	star.On("b", func(s *core.Socket) string { return "*,b" })
+	star.On("*", func(s *core.Socket, event string) string { return "*,* " + event })
+	full := ts.Of("/full")
+	full.On("a", func(s *core.Socket) string { return "full,a" })
+	full.On("*", func(s *core.Socket, event string) string { return "full,* " + event })
+	lean := ts.Of("/lean")
+	lean.On("a", func(s *core.Socket) string { return "lean,a" })
+
+	c := ts.dial(t)
+	for _, nsp := range []string{"/full", "/lean", "/dynamic"} {
+		c.mustConnect(t, nsp, nil)
+	}
+	for _, tt := range []struct{ nsp, event, want string }{
+		{"/full", "a", "full,a"},
+		{"/full", "b", "full,* b"},
+		{"/full", "z", "full,* z"},
+		{"/lean", "a", "lean,a"},
+		{"/lean", "b", "*,b"},
+		{"/lean", "z", "*,* z"},
+		{"/dynamic", "a", "*,a"},
+		{"/dynamic", "z", "*,* z"},
+	} {
+		if got := c.call(t, tt.nsp, tt.event).argsText(); got != jsonText([]string{tt.want}) {
+			t.Errorf("%s %s: ack %s, want %q", tt.nsp, tt.event, got, tt.want)
+		}
+	}
+}
+
+// starNamespace is a class-based catch-all namespace.
+type starNamespace struct {
+	*core.Namespace
+	calls *atomic.Int64 // shared by the copies
+}
+
+func (n *starNamespace) OnShout(s *core.Socket, msg string) (string, error) {
+	n.calls.Add(1)
+	return n.Name(), n.Emit("shout", msg)
+}
+
+// TestClassCatchAllNamespace checks that the methods of a class-based "*"
+// namespace are bound to the namespace of the socket they serve: its Emit
+// reaches that namespace only.
+func TestClassCatchAllNamespace(t *testing.T) {
+	ts := newServer(t, core.Options{})
+	cls := &starNamespace{calls: new(atomic.Int64)}
+	star := ts.RegisterNamespace("*", cls)
+	if cls.Namespace != star {
+		t.Fatal("the registered struct does not embed Of(\"*\")")
+	}
+	a, b := ts.dial(t), ts.dial(t)
+	a.mustConnect(t, "/a", nil)
+	b.mustConnect(t, "/b", nil)
+	if got := a.call(t, "/a", "shout", "hi").argsText(); got != `["/a"]` {
+		t.Errorf("ack %s, want the namespace /a", got)
+	}
+	if p := a.expectEvent(t, "/a", "shout"); p.argsText() != `["hi"]` {
+		t.Errorf("got %v", p)
+	}
+	for _, p := range b.rest(t, "/b") {
+		t.Errorf("another namespace received %v", p)
+	}
+	if got := b.call(t, "/b", "shout", "yo").argsText(); got != `["/b"]` {
+		t.Errorf("ack %s, want the namespace /b", got)
+	}
+	if n := cls.calls.Load(); n != 2 {
+		t.Errorf("%d calls counted, want 2", n)
+	}
+}
+
+// TestRelayArgs checks that an Args passed to Emit is sent as the arguments
+// it holds, unchanged (raw JSON, binary data): a relay is one line.
+func TestRelayArgs(t *testing.T) {
+	ts := newServer(t, core.Options{})
+	ts.On("*", func(s *core.Socket, event string, a core.Args) error {
+		return s.Broadcast().Emit(event, a)
+	})
+	ts.On("wrap", func(s *core.Socket, a core.Args) error {
+		return s.Emit("wrapped", "first", a, map[string]any{"nested": a})
+	})
+	c, other := ts.dial(t), ts.dial(t)
+	c.mustConnect(t, "/", nil)
+	other.mustConnect(t, "/", nil)
+	c.send(`51-["chat",{"z":9007199254740993, "a":[1]},{"_placeholder":true,"num":0},"s"]`, []byte{7, 8})
+	p := other.expectEvent(t, "/", "chat")
+	if p.data != `["chat",{"z":9007199254740993, "a":[1]},{"_placeholder":true,"num":0},"s"]` || len(p.att) != 1 || !bytes.Equal(p.att[0], []byte{7, 8}) {
+		t.Errorf("relayed %v", p)
+	}
+	c.send(`52-["wrap",{"_placeholder":true,"num":0},{"k":{"_placeholder":true,"num":1}}]`, []byte{1}, []byte{2})
+	p = c.expectEvent(t, "/", "wrapped")
+	want := `["wrapped","first",{"_placeholder":true,"num":0},{"k":{"_placeholder":true,"num":1}},{"nested":[{"_placeholder":true,"num":2},{"k":{"_placeholder":true,"num":3}}]}]`
+	if p.data != want || len(p.att) != 4 || string(bytes.Join(p.att, nil)) != "\x01\x02\x01\x02" {
+		t.Errorf("got %v, want %s", p, want)
 	}
 }

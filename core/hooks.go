@@ -1,8 +1,10 @@
 package core
 
 import (
+	"errors"
 	"slices"
 
+	"github.com/socketio-go/sio/core/engineio"
 	"github.com/socketio-go/sio/core/parser"
 )
 
@@ -42,15 +44,19 @@ func (n *Namespace) runMiddlewares(s *Socket) error {
 }
 
 func (n *Namespace) disconnectingHandler() func(*Socket, DisconnectReason) {
-	for ns := n; ns != nil; ns = ns.parent {
+	var h func(*Socket, DisconnectReason)
+	n.eachLevel(func(ns *Namespace) bool {
 		ns.hmu.RLock()
-		h := ns.onDisconnecting
-		ns.hmu.RUnlock()
-		if h != nil {
-			return h
+		h = ns.onDisconnecting
+		if h == nil {
+			if c := ns.class.handlers(n); c != nil {
+				h = c.onDisconnecting
+			}
 		}
-	}
-	return nil
+		ns.hmu.RUnlock()
+		return h != nil
+	})
+	return h
 }
 
 // Use adds a packet middleware to the socket: it runs for every incoming
@@ -59,6 +65,9 @@ func (n *Namespace) disconnectingHandler() func(*Socket, DisconnectReason) {
 // client receives the error as {"error": text} in the acknowledgement it
 // asked for, or else as an "error" event carrying {"message": text}.
 func (s *Socket) Use(fn func(s *Socket, event string, args Args) error) {
+	if s == nil {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.middlewares = append(slices.Clip(s.middlewares), fn)
@@ -83,12 +92,18 @@ func (s *Socket) PrependAny(fn AnyFunc) (remove func()) { return s.addAny(fn, tr
 
 // OffAny removes every incoming catch-all listener.
 func (s *Socket) OffAny() {
+	if s == nil {
+		return
+	}
 	s.mu.Lock()
 	s.anyIn = nil
 	s.mu.Unlock()
 }
 
 func (s *Socket) addAny(fn AnyFunc, first bool) func() {
+	if s == nil {
+		return func() {}
+	}
 	l := &anyListener[AnyFunc]{fn}
 	s.mu.Lock()
 	s.anyIn = insert(s.anyIn, l, first)
@@ -112,6 +127,9 @@ func (s *Socket) PrependAnyOutgoing(fn AnyOutgoingFunc) (remove func()) {
 
 // OffAnyOutgoing removes every outgoing catch-all listener.
 func (s *Socket) OffAnyOutgoing() {
+	if s == nil {
+		return
+	}
 	s.mu.Lock()
 	s.anyOut = nil
 	s.hasAnyOut.Store(false)
@@ -119,6 +137,9 @@ func (s *Socket) OffAnyOutgoing() {
 }
 
 func (s *Socket) addAnyOut(fn AnyOutgoingFunc, first bool) func() {
+	if s == nil {
+		return func() {}
+	}
 	l := &anyListener[AnyOutgoingFunc]{fn}
 	s.mu.Lock()
 	s.anyOut = insert(s.anyOut, l, first)
@@ -185,27 +206,36 @@ func (s *Socket) dispatch(p *parser.Packet) {
 	for _, l := range anyIn {
 		s.safely("any listener", func() { l.fn(p.Event, p.Args) })
 	}
-	h, _ := s.nsp.handler(p.Event)
+	h := s.nsp.handler(p.Event)
 	if h == nil {
+		// No acknowledgement either, as in Node.js and python-socketio:
+		// the client's ack timeout tells it nobody handled the event.
 		s.nsp.srv.log.Debug("sio: event without handler", "sid", s.id, "nsp", s.nsp.name, "event", p.Event)
-		if p.HasID {
-			s.ack(p, nil)
-		}
 		return
 	}
 	s.handle(h, p)
 }
 
-// ack sends the acknowledgement of packet p.
-func (s *Socket) ack(p *parser.Packet, res []any) {
-	if err := s.send(parser.Outgoing{Type: parser.Ack, Namespace: s.nsp.name, ID: p.ID, HasID: true, Args: res}); err != nil && err != ErrNotConnected {
+// ack sends the acknowledgement of packet p. A socket or connection that
+// closed meanwhile is no error worth more than a debug line.
+func (s *Socket) ack(p *parser.Packet, res []any) error {
+	err := s.send(parser.Outgoing{Type: parser.Ack, Namespace: s.nsp.name, ID: p.ID, HasID: true, Args: res})
+	switch {
+	case err == nil:
+	case errors.Is(err, ErrNotConnected) || errors.Is(err, engineio.ErrClosed):
+		s.nsp.srv.log.Debug("sio: acknowledgement not sent, the socket has left", "sid", s.id, "event", p.Event, "err", err)
+	default:
 		s.nsp.srv.log.Error("sio: cannot send acknowledgement", "sid", s.id, "event", p.Event, "err", err)
 	}
+	return err
 }
 
 // SetData sets the socket's application data, which FetchSockets reports
 // (Node's socket.data). It should encode to JSON for a cluster.
 func (s *Socket) SetData(v any) {
+	if s == nil {
+		return
+	}
 	s.mu.Lock()
 	s.data = v
 	s.mu.Unlock()
@@ -216,6 +246,9 @@ func (s *Socket) SetData(v any) {
 
 // Data returns the socket's application data.
 func (s *Socket) Data() any {
+	if s == nil {
+		return nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.data

@@ -35,4 +35,4 @@ func HostValue(ctx context.Context, key string) (any, bool) {
 
 // HostValue returns the value host middleware stored under key for the
 // request that opened the socket's connection (see WithHostValues).
-func (s *Socket) HostValue(key string) (any, bool) { return HostValue(s.ctx, key) }
+func (s *Socket) HostValue(key string) (any, bool) { return HostValue(s.Context(), key) }

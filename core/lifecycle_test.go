@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -368,5 +369,113 @@ func TestMaxPendingEvents(t *testing.T) {
 	}
 	if got := calm.call(t, "/", "ok").argsText(); got != `["ok"]` {
 		t.Errorf("the other client: %s", got)
+	}
+}
+
+// logLines returns the JSON log records written to l.
+func logLines(t *testing.T, l *logBuf) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(l.String()), "\n") {
+		var m map[string]any
+		if line == "" {
+			continue
+		}
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// TestPanicLog checks that a panicking handler is logged once, with its
+// stack as a list of frames (no escaped newlines and tabs in the line),
+// starting at the function that panicked.
+func TestPanicLog(t *testing.T) {
+	var logs logBuf
+	ts := newServer(t, core.Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	ts.On("boom", panickingHandler)
+	c := ts.dial(t)
+	c.mustConnect(t, "/", nil)
+	c.call(t, "/", "boom")
+	var panics []map[string]any
+	for _, m := range logLines(t, &logs) {
+		if strings.Contains(fmt.Sprint(m), "boom") {
+			panics = append(panics, m)
+		}
+	}
+	if len(panics) != 1 {
+		t.Fatalf("%d log lines about the panic, want 1: %v", len(panics), panics)
+	}
+	stack, _ := panics[0]["stack"].([]any)
+	if len(stack) == 0 {
+		t.Fatalf("stack %#v, want a list of frames", panics[0]["stack"])
+	}
+	if first := fmt.Sprint(stack[0]); !strings.Contains(first, "panickingHandler") || !strings.Contains(first, "lifecycle_test.go:") {
+		t.Errorf("first frame %q, want the panicking function", first)
+	}
+	for _, f := range stack {
+		if s := fmt.Sprint(f); strings.ContainsAny(s, "\n\t") || strings.HasPrefix(s, "runtime.") {
+			t.Errorf("frame %q", s)
+		}
+	}
+	var text logBuf
+	ts2 := newServer(t, core.Options{Logger: slog.New(slog.NewTextHandler(&text, nil))})
+	ts2.On("boom", panickingHandler)
+	c2 := ts2.dial(t)
+	c2.mustConnect(t, "/", nil)
+	c2.call(t, "/", "boom")
+	if l := text.String(); strings.Count(l, "\n") != 1 || strings.Contains(l, `\n`) || strings.Contains(l, `\t`) {
+		t.Errorf("text log:\n%s", l)
+	}
+}
+
+func panickingHandler(*core.Socket) { panic("boom") }
+
+// TestAckOnClosedSession checks that an acknowledgement that cannot be sent
+// because the connection has just closed is logged at debug level, not as
+// an error.
+func TestAckOnClosedSession(t *testing.T) {
+	var logs logBuf
+	ts := newServer(t, core.Options{Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	release := map[string]chan struct{}{"/": make(chan struct{}), "/b": make(chan struct{})}
+	acked := make(chan string, 2)
+	leaving := make(chan string, 2)
+	hold := make(chan struct{})
+	for nsp := range release {
+		n := ts.Of(nsp)
+		n.On("wait", func(s *core.Socket) string {
+			<-release[nsp]
+			defer func() { acked <- nsp }()
+			return "late"
+		})
+		n.OnDisconnecting(func(*core.Socket, core.DisconnectReason) {
+			leaving <- nsp
+			<-hold
+		})
+	}
+	c := ts.dial(t)
+	for nsp := range release {
+		c.mustConnect(t, nsp, nil)
+		c.emitID(nsp, "wait")
+	}
+	c.close() // the engine session closes; the sockets leave one by one
+	first := recv(t, leaving)
+	other := "/b"
+	if first == "/b" {
+		other = "/"
+	}
+	close(release[other]) // its socket has not left yet
+	if got := recv(t, acked); got != other {
+		t.Fatalf("acked %s", got)
+	}
+	waitFor(t, "the acknowledgement to be logged", func() bool { return strings.Contains(logs.String(), "acknowledgement") })
+	close(hold)
+	close(release[first])
+	for _, m := range logLines(t, &logs) {
+		if strings.Contains(fmt.Sprint(m["msg"]), "acknowledgement") && m["level"] != "DEBUG" {
+			t.Errorf("logged at %v: %v", m["level"], m)
+		}
 	}
 }

@@ -2,7 +2,6 @@ package core
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -24,7 +23,7 @@ type Namespace struct {
 	onDisconnect    func(*Socket, DisconnectReason)
 	events          map[string]*handler
 	catchAll        *handler
-	class           map[string]*handler // from RegisterNamespace; events wins
+	class           *classNamespace // from RegisterNamespace; the fields above win
 	serverEvents    map[string]ServerSideEmitHandler
 	middlewares     []func(*Socket) error
 	onDisconnecting func(*Socket, DisconnectReason)
@@ -94,24 +93,63 @@ func (n *Namespace) OnDisconnect(fn func(s *Socket, reason DisconnectReason)) {
 
 // On sets the handler of event. The event "*" is the catch-all handler,
 // called for events that have no handler of their own, with the event name
-// after the socket. fn has the shape
+// after the socket. fn has one of the shapes
 //
 //	func([ctx context.Context,] s *Socket, [event string,] a A, b B, ...) [(R..., [error])]
+//	func([ctx context.Context,] s *Socket, [event string,] a A, b B, ..., ack Ack) [error]
 //
 // Each parameter after the socket (and the event name) receives one event
 // argument decoded into its type: JSON into structs, maps, slices and
 // scalars; []byte for binary data; any for the generic form. A last
-// parameter of type Args receives the remaining arguments undecoded. When
-// the client asks for an acknowledgement, the results are sent as its
-// arguments (none: an empty acknowledgement; a single Args result is sent
-// as the arguments it holds, so a handler can echo what it received); a non-nil final error, an
-// argument that does not decode or a panic is sent as {"error": text}.
-// On panics with ErrBadHandler when fn does not have a supported shape.
+// parameter of type Args (before an Ack) receives the remaining arguments
+// undecoded. When the client asks for an acknowledgement, the results are
+// sent as its arguments (none: an empty acknowledgement; an Args result is
+// sent as the arguments it holds, so a handler can echo what it received);
+// a non-nil final error, an argument that does not decode or a panic is
+// sent as {"error": text}. A handler with a final Ack parameter
+// acknowledges by calling it, now, later or never (see Ack); its error or
+// panic is sent as {"error": text} if it has not called it. An event
+// without a handler gets no acknowledgement.
+//
+// The reserved names register the socket's lifecycle handlers, as
+// python-socketio's @sio.event does: "connect" is OnConnect,
+// "disconnect" is OnDisconnect (fn is func(*Socket, DisconnectReason) or
+// func(*Socket)), "disconnecting" is OnDisconnecting. The other reserved
+// names (connect_error, newListener, removeListener) can never be
+// received. On panics with ErrBadHandler when fn does not have a
+// supported shape, or for those names.
 func (n *Namespace) On(event string, fn any) {
+	switch event {
+	case "connect":
+		n.OnConnect(fn)
+		return
+	case "disconnect", "disconnecting":
+		var f func(*Socket, DisconnectReason)
+		switch fn := fn.(type) {
+		case func(*Socket, DisconnectReason):
+			f = fn
+		case func(*Socket):
+			if fn != nil {
+				f = func(s *Socket, _ DisconnectReason) { fn(s) }
+			}
+		}
+		if f == nil {
+			panic(fmt.Errorf("%w: On(%q): %T is not a non-nil func(*Socket, DisconnectReason) or func(*Socket)", ErrBadHandler, event, fn))
+		}
+		if event == "disconnect" {
+			n.OnDisconnect(f)
+		} else {
+			n.OnDisconnecting(f)
+		}
+		return
+	}
 	n.setHandler(event, compileHandler(fn, event == "*"))
 }
 
 func (n *Namespace) setHandler(event string, h *handler) {
+	if parser.IsReservedEvent(event) {
+		panic(fmt.Errorf("%w: %q is a reserved event name, never received", ErrBadHandler, event))
+	}
 	n.hmu.Lock()
 	defer n.hmu.Unlock()
 	if event == "*" {
@@ -121,52 +159,83 @@ func (n *Namespace) setHandler(event string, h *handler) {
 	n.events[event] = h
 }
 
-// handler returns the handler of event: the namespace's own, its class
-// method, its catch-all, then the same from the catch-all namespace.
-func (n *Namespace) handler(event string) (*handler, bool) {
-	for ns := n; ns != nil; ns = ns.parent {
+// handler returns the handler of event for the sockets of n, in
+// python-socketio's order: n's own (On, then a class method), n's
+// catch-all "*"; the same from its parent namespace (OfFunc, OfRegexp);
+// then the handler of event in the catch-all namespace Of("*"), and its
+// catch-all. So Of("*") also serves the namespaces created with Of for
+// the events they lack.
+func (n *Namespace) handler(event string) *handler {
+	var h *handler
+	n.eachLevel(func(ns *Namespace) bool {
 		ns.hmu.RLock()
-		h := ns.events[event]
+		h = ns.events[event]
 		if h == nil {
-			h = ns.class[event]
+			if c := ns.class.handlers(n); c != nil {
+				h = c.events[event]
+			}
 		}
-		catch := false
-		if h == nil && ns.catchAll != nil {
-			h, catch = ns.catchAll, true
+		if h == nil {
+			h = ns.catchAll
 		}
 		ns.hmu.RUnlock()
-		if h != nil {
-			return h, catch
-		}
-	}
-	return nil, false
+		return h != nil
+	})
+	return h
 }
 
+// eachLevel calls fn with n, its parent namespace, then the catch-all
+// namespace, until fn returns true.
+func (n *Namespace) eachLevel(fn func(ns *Namespace) bool) {
+	for ns := n; ns != nil; ns = ns.parent {
+		if fn(ns) {
+			return
+		}
+	}
+	if star := n.srv.catchAll.Load(); star != nil && star != n && n.parent != star {
+		fn(star)
+	}
+}
+
+// connectHandler returns the connect handler of the sockets of n, looked
+// up like handler.
 func (n *Namespace) connectHandler() *handler {
-	for ns := n; ns != nil; ns = ns.parent {
+	var h *handler
+	n.eachLevel(func(ns *Namespace) bool {
 		ns.hmu.RLock()
-		h := ns.onConnect
-		ns.hmu.RUnlock()
-		if h != nil {
-			return h
+		h = ns.onConnect
+		if h == nil {
+			if c := ns.class.handlers(n); c != nil {
+				h = c.onConnect
+			}
 		}
-	}
-	return nil
+		ns.hmu.RUnlock()
+		return h != nil
+	})
+	return h
 }
 
+// disconnectHandler returns the disconnect handler of the sockets of n,
+// looked up like handler.
 func (n *Namespace) disconnectHandler() func(*Socket, DisconnectReason) {
-	for ns := n; ns != nil; ns = ns.parent {
+	var h func(*Socket, DisconnectReason)
+	n.eachLevel(func(ns *Namespace) bool {
 		ns.hmu.RLock()
-		h := ns.onDisconnect
-		ns.hmu.RUnlock()
-		if h != nil {
-			return h
+		h = ns.onDisconnect
+		if h == nil {
+			if c := ns.class.handlers(n); c != nil {
+				h = c.onDisconnect
+			}
 		}
-	}
-	return nil
+		ns.hmu.RUnlock()
+		return h != nil
+	})
+	return h
 }
 
-// connect runs the connection sequence of s, on its handler queue.
+// connect runs the connection sequence of s, on its handler queue. What
+// the socket is sent before it is accepted (by its middleware, its connect
+// handler, or broadcasts) reaches the client after the CONNECT packet.
 func (n *Namespace) connect(s *Socket) {
 	rec := n.srv.opts.Recovery
 	recovered := s.restore()
@@ -186,14 +255,23 @@ func (n *Namespace) connect(s *Socket) {
 	n.mu.Unlock()
 	n.adapter.AddAll(s.id, append([]string{s.id}, s.restoredRooms...))
 	s.restoredRooms = nil
+	if s.hasLeft() {
+		// The connection closed meanwhile: leave nothing behind.
+		n.remove(s)
+		return
+	}
 
 	always := n.srv.opts.AlwaysConnect
 	if always {
-		s.sendConnect()
+		s.accept()
 	}
 	if h := n.connectHandler(); h != nil {
 		err = s.run("connect", func() error {
-			_, err := h.call(s.ctx, s, "connect", s.handshake.Auth)
+			auth := s.handshake.Auth
+			if auth.Len() == 0 {
+				auth = h.noAuth
+			}
+			_, err := h.call(s.ctx, s, "connect", auth, nil)
 			return err
 		})
 	}
@@ -202,7 +280,7 @@ func (n *Namespace) connect(s *Socket) {
 		return
 	}
 	if !always {
-		s.sendConnect()
+		s.accept()
 	}
 }
 
@@ -216,8 +294,9 @@ func (n *Namespace) refuse(s *Socket, err error, joined bool) {
 	// Leave before telling the client, which may try again at once. A
 	// refused socket never reaches the disconnect handler, even with
 	// AlwaysConnect (as in python-socketio), and the events it sent
-	// meanwhile are dropped.
+	// meanwhile are dropped, as is what it was sent.
 	s.dropPending()
+	s.dropHeld()
 	s.leave(ReasonServerNamespaceDisconnect, false)
 	if joined {
 		_ = s.client.sendPacket(parser.Outgoing{Type: parser.Disconnect, Namespace: n.name})
@@ -238,7 +317,8 @@ func (n *Namespace) remove(s *Socket) {
 	n.dropIfEmpty()
 }
 
-// Socket returns the local socket with the given id, or nil.
+// Socket returns the local socket with the given id, or nil (whose
+// methods are safe to call; see Socket).
 func (n *Namespace) Socket(id string) *Socket {
 	n.mu.RLock()
 	defer n.mu.RUnlock()
@@ -284,11 +364,31 @@ func (n *Namespace) Call(ctx context.Context, sid, event string, args ...any) (A
 	return s.EmitWithAck(ctx, event, args...)
 }
 
-// EnterRoom adds the socket sid to room.
-func (n *Namespace) EnterRoom(sid, room string) { n.adapter.AddAll(sid, []string{room}) }
+// EnterRoom adds the local socket sid to room. It returns an error wrapping
+// ErrNoSocket when no such socket is connected (or it leaves meanwhile):
+// nothing is then recorded. For a socket of any server of a cluster, use
+// To(sid).SocketsJoin(room).
+func (n *Namespace) EnterRoom(sid, room string) error {
+	s, err := n.mustSocket(sid)
+	if err != nil {
+		return err
+	}
+	if !s.join([]string{room}) {
+		return fmt.Errorf("%w: %q left %s", ErrNoSocket, sid, n.name)
+	}
+	return nil
+}
 
-// LeaveRoom removes the socket sid from room.
-func (n *Namespace) LeaveRoom(sid, room string) { n.adapter.Del(sid, room) }
+// LeaveRoom removes the local socket sid from room. It returns an error
+// wrapping ErrNoSocket when no such socket is connected.
+func (n *Namespace) LeaveRoom(sid, room string) error {
+	s, err := n.mustSocket(sid)
+	if err != nil {
+		return err
+	}
+	s.Leave(room)
+	return nil
+}
 
 // CloseRoom removes every socket from room.
 func (n *Namespace) CloseRoom(room string) {
@@ -339,5 +439,3 @@ func (n *Namespace) Disconnect(sid string) error {
 	s.Disconnect(false)
 	return nil
 }
-
-var errPanic = errors.New("handler panicked")

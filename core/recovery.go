@@ -193,7 +193,7 @@ func reaches(opts BroadcastOptions, sid string, rooms []string) bool {
 
 // Recovered reports whether the socket's state was restored by connection
 // state recovery when it connected.
-func (s *Socket) Recovered() bool { return s.recovered }
+func (s *Socket) Recovered() bool { return s != nil && s.recovered }
 
 // recoveryAuth is what a reconnecting client adds to its auth payload.
 type recoveryAuth struct {

@@ -137,19 +137,32 @@ func (a *MemoryAdapter) ServerCount(context.Context) int { return 1 }
 
 // FetchSockets returns the sockets the operator selects, on every server.
 func (b BroadcastOperator) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
+	if b.nsp == nil {
+		return nil, ErrNoSocket
+	}
 	return b.nsp.adapter.FetchSockets(ctx, b.opts)
 }
 
 // SocketsJoin makes the selected sockets join rooms.
-func (b BroadcastOperator) SocketsJoin(rooms ...string) { b.nsp.adapter.AddSockets(b.opts, rooms) }
+func (b BroadcastOperator) SocketsJoin(rooms ...string) {
+	if b.nsp != nil {
+		b.nsp.adapter.AddSockets(b.opts, rooms)
+	}
+}
 
 // SocketsLeave makes the selected sockets leave rooms.
-func (b BroadcastOperator) SocketsLeave(rooms ...string) { b.nsp.adapter.DelSockets(b.opts, rooms) }
+func (b BroadcastOperator) SocketsLeave(rooms ...string) {
+	if b.nsp != nil {
+		b.nsp.adapter.DelSockets(b.opts, rooms)
+	}
+}
 
 // DisconnectSockets disconnects the selected sockets; with close, their
 // whole connections.
 func (b BroadcastOperator) DisconnectSockets(close bool) {
-	b.nsp.adapter.DisconnectSockets(b.opts, close)
+	if b.nsp != nil {
+		b.nsp.adapter.DisconnectSockets(b.opts, close)
+	}
 }
 
 // FetchSockets returns every socket of the namespace, on every server.
@@ -196,7 +209,7 @@ func (n *Namespace) HandleServerSideEmit(event string, args Args) (reply []any, 
 	}
 	defer func() {
 		if v := recover(); v != nil {
-			n.srv.log.Error("sio: panic in server-side event handler", "nsp", n.name, "event", event, "panic", fmt.Sprint(v))
+			n.srv.log.Error("sio: panic in server-side event handler", "nsp", n.name, "event", event, "panic", fmt.Sprint(v), "stack", panicStack())
 			reply, ok = nil, true
 		}
 	}()

@@ -78,15 +78,19 @@ func TestRegisterNamespace(t *testing.T) {
 		{"ping", `["pong"]`},
 		{"overridden", `["function"]`},
 		{"httpRequest", `["http"]`},
-		{"hTTPRequest", `[]`},
+		{"hTTPRequest", ""},
 		{"http_request", `["http"]`},
 		{"getID", `["id"]`},
 		{"get_id", `["id"]`},
-		{"helper", `[]`},
-		{"onSecret", `[]`},
-		{"secret", `[]`},
-		{"ChatMessage", `[]`},
+		{"helper", ""},
+		{"onSecret", ""},
+		{"secret", ""},
+		{"ChatMessage", ""},
 	} {
+		if tt.want == "" { // no handler: no acknowledgement
+			c.callNoAck(t, "/chat", tt.event, "hi")
+			continue
+		}
 		if got := c.call(t, "/chat", tt.event, "hi").argsText(); got != tt.want {
 			t.Errorf("%s: ack %s, want %s", tt.event, got, tt.want)
 		}
@@ -163,8 +167,9 @@ func TestRooms(t *testing.T) {
 	}
 	ss[0].Join("red", "blue")
 	ss[1].Join("red")
-	ts.EnterRoom(sids[2], "blue")
-	ts.EnterRoom(sids[3], "green")
+	if err := errors.Join(ts.EnterRoom(sids[2], "blue"), ts.EnterRoom(sids[3], "green")); err != nil {
+		t.Fatal(err)
+	}
 	if got, want := sorted(ts.Rooms(sids[0])), sorted([]string{sids[0], "red", "blue"}); !slices.Equal(got, want) {
 		t.Errorf("rooms %v, want %v", got, want)
 	}
@@ -224,7 +229,9 @@ func TestRooms(t *testing.T) {
 	check("kept operator", emit(base), 0, 1)
 
 	ss[0].Leave("red")
-	ts.LeaveRoom(sids[2], "blue")
+	if err := ts.LeaveRoom(sids[2], "blue"); err != nil {
+		t.Fatal(err)
+	}
 	check("after leaving", emit(ts.To("red", "blue")), 0, 1)
 	ts.CloseRoom("red")
 	check("closed room", emit(ts.To("red")), []int{}...)
@@ -244,7 +251,42 @@ func TestRooms(t *testing.T) {
 	if got := ts.Of("/").Adapter().Sockets([]string{"green"}); len(got) != 0 {
 		t.Errorf("green still holds %v", got)
 	}
-	ts.EnterRoom("unknown", "room") // no effect worth failing for
+}
+
+// TestRoomsOfUnknownSid checks that EnterRoom and LeaveRoom fail with
+// ErrNoSocket for a sid that is not connected (never was, or left) and
+// leave nothing behind, also for a socket that joins after it left.
+func TestRoomsOfUnknownSid(t *testing.T) {
+	ts := newServer(t, core.Options{})
+	kept := make(chan *core.Socket, 1)
+	ts.OnConnect(func(s *core.Socket) { kept <- s })
+	c := ts.dial(t)
+	sid := c.mustConnect(t, "/", nil)
+	s := recv(t, kept)
+	if err := ts.EnterRoom(sid, "joined"); err != nil {
+		t.Fatalf("EnterRoom of a connected sid: %v", err)
+	}
+	c.send("1")
+	waitFor(t, "the socket to leave", func() bool { return ts.Of("/").Len() == 0 })
+
+	for _, id := range []string{"unknown", sid} {
+		if err := ts.EnterRoom(id, "phantom"); !errors.Is(err, core.ErrNoSocket) {
+			t.Errorf("EnterRoom(%q): %v, want ErrNoSocket", id, err)
+		}
+		if err := ts.LeaveRoom(id, "phantom"); !errors.Is(err, core.ErrNoSocket) {
+			t.Errorf("LeaveRoom(%q): %v, want ErrNoSocket", id, err)
+		}
+		if err := ts.Of("/chat").EnterRoom(id, "phantom"); !errors.Is(err, core.ErrNoSocket) {
+			t.Errorf("Of(/chat).EnterRoom(%q): %v, want ErrNoSocket", id, err)
+		}
+	}
+	s.Join("late") // a handler holding the socket after it left
+	if rooms := ts.Of("/").Adapter().(*core.MemoryAdapter).Rooms(); len(rooms) != 0 {
+		t.Errorf("rooms left behind: %v", rooms)
+	}
+	if got := ts.Rooms(sid); len(got) != 0 {
+		t.Errorf("rooms of the sid: %v", got)
+	}
 }
 
 // TestSessions checks user sessions: copies, per socket and namespace,

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/socketio-go/sio/core/engineio"
 	"github.com/socketio-go/sio/core/internal/fanout"
@@ -23,11 +24,12 @@ type Server struct {
 
 	client StaticFiles // Options.ServeClient's rules; nil when off
 
-	mu             sync.RWMutex // guards nsps, parents, catchAll and onNewNamespace
+	mu             sync.RWMutex // guards nsps, parents and onNewNamespace
 	nsps           map[string]*Namespace
 	parents        []*Namespace // from OfFunc and OfRegexp, in order
-	catchAll       *Namespace   // Of("*")
 	onNewNamespace func(*Namespace)
+
+	catchAll atomic.Pointer[Namespace] // Of("*"), once created
 
 	// busy counts the open connections (until their sockets have left)
 	// and the running handler goroutines, for Shutdown.
@@ -81,7 +83,7 @@ func (s *Server) Of(name string) *Namespace {
 	s.nsps[name] = nsp
 	if name == "*" {
 		nsp.match = func(string, Args) bool { return true }
-		s.catchAll = nsp
+		s.catchAll.Store(nsp)
 	}
 	hook := s.onNewNamespace
 	s.mu.Unlock()
@@ -98,8 +100,8 @@ func (s *Server) lookup(name string, auth Args) *Namespace {
 	s.mu.RLock()
 	nsp := s.nsps[name]
 	parents := s.parents
-	if s.catchAll != nil {
-		parents = append(slices.Clip(parents), s.catchAll)
+	if star := s.catchAll.Load(); star != nil {
+		parents = append(slices.Clip(parents), star)
 	}
 	s.mu.RUnlock()
 	if nsp != nil || name == "*" {
@@ -112,6 +114,13 @@ func (s *Server) lookup(name string, auth Args) *Namespace {
 	}
 	return nil
 }
+
+// Socket returns the local socket sid of "/", or nil (whose methods are
+// safe to call; see Socket).
+func (s *Server) Socket(sid string) *Socket { return s.Of("/").Socket(sid) }
+
+// Use adds a middleware to "/"; see Namespace.Use.
+func (s *Server) Use(fn func(s *Socket) error) { s.Of("/").Use(fn) }
 
 // OnConnect sets the connect handler of "/"; see Namespace.OnConnect.
 func (s *Server) OnConnect(fn any) { s.Of("/").OnConnect(fn) }
@@ -141,11 +150,12 @@ func (s *Server) Call(ctx context.Context, sid, event string, args ...any) (Args
 	return s.Of("/").Call(ctx, sid, event, args...)
 }
 
-// EnterRoom adds the socket sid of "/" to room.
-func (s *Server) EnterRoom(sid, room string) { s.Of("/").EnterRoom(sid, room) }
+// EnterRoom adds the socket sid of "/" to room; see Namespace.EnterRoom.
+func (s *Server) EnterRoom(sid, room string) error { return s.Of("/").EnterRoom(sid, room) }
 
-// LeaveRoom removes the socket sid of "/" from room.
-func (s *Server) LeaveRoom(sid, room string) { s.Of("/").LeaveRoom(sid, room) }
+// LeaveRoom removes the socket sid of "/" from room; see
+// Namespace.LeaveRoom.
+func (s *Server) LeaveRoom(sid, room string) error { return s.Of("/").LeaveRoom(sid, room) }
 
 // CloseRoom removes every socket of "/" from room.
 func (s *Server) CloseRoom(room string) { s.Of("/").CloseRoom(room) }

@@ -4,11 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"maps"
-	"net/http"
-	"net/url"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,27 +15,11 @@ import (
 	"github.com/socketio-go/sio/core/parser"
 )
 
-// Handshake describes the request that opened a socket's connection.
-type Handshake struct {
-	// Headers of the handshake request.
-	Headers http.Header
-	// Query of the handshake request.
-	Query url.Values
-	// Address is the client's network address.
-	Address string
-	// URL is the request's path and query.
-	URL string
-	// Time is when the socket joined its namespace.
-	Time time.Time
-	// Secure reports whether the connection uses TLS.
-	Secure bool
-	// Auth is the auth payload of the CONNECT packet; empty when the client
-	// sent none.
-	Auth Args
-}
-
 // Socket is a client's connection to one namespace. Its methods are safe
-// for concurrent use.
+// for concurrent use. A nil *Socket, which Namespace.Socket and
+// Server.Socket return for an unknown sid, behaves as a socket that has
+// left: its emits return ErrNoSocket, its queries return zero values and
+// its actions do nothing.
 type Socket struct {
 	id        string
 	nsp       *Namespace
@@ -71,6 +53,14 @@ type Socket struct {
 	restoredRooms []string
 
 	hasAnyOut atomic.Bool // anyOut is not empty
+
+	// While the socket is being accepted (its middleware and connect
+	// handler run), what is sent to it waits in held: the client must
+	// receive the CONNECT first. Refused, the socket drops it.
+	holding  atomic.Bool
+	held     [][]*engineio.Message // guarded by mu
+	heldN    int                   // messages in held; guarded by mu
+	heldOver bool                  // held overflowed; guarded by mu
 }
 
 func newSocket(nsp *Namespace, c *client, auth Args) *Socket {
@@ -82,7 +72,7 @@ func newSocket(nsp *Namespace, c *client, auth Args) *Socket {
 		parent = context.Background()
 	}
 	ctx, cancel := context.WithCancel(parent)
-	return &Socket{
+	s := &Socket{
 		id:     base64.RawURLEncoding.EncodeToString(b[:]),
 		nsp:    nsp,
 		client: c,
@@ -98,45 +88,125 @@ func newSocket(nsp *Namespace, c *client, auth Args) *Socket {
 		ctx:    ctx,
 		cancel: cancel,
 	}
+	s.holding.Store(true)
+	return s
 }
 
 // ID returns the socket id (distinct from the connection's Engine.IO id).
-func (s *Socket) ID() string { return s.id }
+func (s *Socket) ID() string {
+	if s == nil {
+		return ""
+	}
+	return s.id
+}
 
 // Namespace returns the socket's namespace.
-func (s *Socket) Namespace() *Namespace { return s.nsp }
+func (s *Socket) Namespace() *Namespace {
+	if s == nil {
+		return nil
+	}
+	return s.nsp
+}
 
 // Handshake returns the handshake details.
-func (s *Socket) Handshake() *Handshake { return &s.handshake }
+func (s *Socket) Handshake() *Handshake {
+	if s == nil {
+		return &Handshake{}
+	}
+	return &s.handshake
+}
 
 // Context returns a context cancelled when the socket disconnects. It
 // carries the values of the handshake request's context (what host
 // middleware put there).
-func (s *Socket) Context() context.Context { return s.ctx }
+func (s *Socket) Context() context.Context {
+	if s == nil {
+		return doneContext
+	}
+	return s.ctx
+}
+
+// doneContext is the Context of a nil Socket.
+var doneContext = func() context.Context {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(ErrNoSocket)
+	return ctx
+}()
+
+// hasLeft reports whether the socket has left its namespace.
+func (s *Socket) hasLeft() bool {
+	if s == nil {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.left
+}
 
 // Connected reports whether the socket is in its namespace.
 func (s *Socket) Connected() bool {
+	if s == nil {
+		return false
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.connected
 }
 
 // Transport returns the connection's transport: "polling" or "websocket".
-func (s *Socket) Transport() string { return s.client.conn.Transport() }
+func (s *Socket) Transport() string {
+	if s == nil {
+		return ""
+	}
+	return s.client.conn.Transport()
+}
 
 // ConnID returns the id of the underlying Engine.IO connection.
-func (s *Socket) ConnID() string { return s.client.conn.ID() }
+func (s *Socket) ConnID() string {
+	if s == nil {
+		return ""
+	}
+	return s.client.conn.ID()
+}
 
 func (s *Socket) conn() *engineio.Socket { return s.client.conn }
 
-// Join adds the socket to rooms.
-func (s *Socket) Join(rooms ...string) { s.nsp.adapter.AddAll(s.id, rooms) }
+// Join adds the socket to rooms. A socket that has left joins nothing.
+func (s *Socket) Join(rooms ...string) { s.join(rooms) }
+
+// join adds the socket to rooms and reports whether it is still in its
+// namespace; if it has left, the rooms are not kept.
+func (s *Socket) join(rooms []string) bool {
+	if s == nil {
+		return false
+	}
+	s.nsp.adapter.AddAll(s.id, rooms)
+	if !s.hasLeft() {
+		return true
+	}
+	// leave sets left before it removes the socket from its rooms:
+	// either that removal comes after AddAll, or this one does (unless a
+	// recovered socket took the id over meanwhile).
+	if s.nsp.Socket(s.id) == nil {
+		s.nsp.adapter.DelAll(s.id)
+	}
+	return false
+}
 
 // Leave removes the socket from room.
-func (s *Socket) Leave(room string) { s.nsp.adapter.Del(s.id, room) }
+func (s *Socket) Leave(room string) {
+	if s != nil {
+		s.nsp.adapter.Del(s.id, room)
+	}
+}
 
 // Rooms returns the socket's rooms, its own id included.
-func (s *Socket) Rooms() []string { return s.nsp.adapter.SocketRooms(s.id) }
+func (s *Socket) Rooms() []string {
+	if s == nil {
+		return nil
+	}
+	return s.nsp.adapter.SocketRooms(s.id)
+}
 
 // Emit sends event with args to this socket. When the last argument is an
 // AckFunc, it receives the client's acknowledgement.
@@ -207,20 +277,20 @@ func (e *SocketEmitter) EmitWithAck(ctx context.Context, event string, args ...a
 
 var plainEmitter = &SocketEmitter{}
 
+var errConnecting = fmt.Errorf("%w: the connection is being accepted; EmitWithAck cannot be answered before the connect handler returns (emit with an AckFunc instead)", ErrNotConnected)
+
 func (s *Socket) emit(event string, args []any, e *SocketEmitter) error {
+	if s == nil {
+		return ErrNoSocket
+	}
+	if err := checkEvent(event); err != nil {
+		return err
+	}
+	cb, args, withAck := ackCallback(args)
+	args = spread(args)
 	out := parser.Outgoing{Type: parser.Event, Namespace: s.nsp.name, Event: event, Args: args}
-	if n := len(args); n > 0 {
-		cb, ok := args[n-1].(AckFunc)
-		if !ok {
-			var f func(Args, error)
-			if f, ok = args[n-1].(func(Args, error)); ok {
-				cb = f
-			}
-		}
-		if ok {
-			out.Args = args[:n-1]
-			return s.emitAck(out, cb, e.timeout)
-		}
+	if withAck {
+		return s.emitAck(out, cb, e)
 	}
 	if s.nsp.srv.opts.Recovery != nil && !e.volatile {
 		// Through the adapter, which logs the packet for recovery.
@@ -232,13 +302,30 @@ func (s *Socket) emit(event string, args []any, e *SocketEmitter) error {
 	return s.sendWith(out, e.volatile, e.uncompressed)
 }
 
-func (s *Socket) emitAck(out parser.Outgoing, cb AckFunc, timeout time.Duration) error {
+// ackCallback splits an emit's arguments into the acknowledgement callback
+// that ends them, if any, and the arguments to send.
+func ackCallback(args []any) (AckFunc, []any, bool) {
+	n := len(args)
+	if n == 0 {
+		return nil, args, false
+	}
+	switch cb := args[n-1].(type) {
+	case AckFunc:
+		return cb, args[:n-1], cb != nil
+	case func(Args, error):
+		return cb, args[:n-1], cb != nil
+	}
+	return nil, args, false
+}
+
+func (s *Socket) emitAck(out parser.Outgoing, cb AckFunc, e *SocketEmitter) error {
 	out.ID, out.HasID = s.nsp.ids.Add(1)-1, true
 	var once sync.Once
 	call := func(a Args, err error) { once.Do(func() { cb(a, err) }) }
 	if !s.registerAck(out.ID, call) {
 		return ErrNotConnected
 	}
+	timeout := e.timeout
 	if timeout > 0 {
 		t := time.AfterFunc(timeout, func() {
 			if s.takeAck(out.ID) != nil {
@@ -254,7 +341,7 @@ func (s *Socket) emitAck(out parser.Outgoing, cb AckFunc, timeout time.Duration)
 		s.mu.Unlock()
 	}
 	s.notifyOutgoing(&out)
-	if err := s.send(out); err != nil {
+	if err := s.sendWith(out, e.volatile, e.uncompressed); err != nil {
 		s.takeAck(out.ID)
 		return err
 	}
@@ -264,8 +351,21 @@ func (s *Socket) emitAck(out parser.Outgoing, cb AckFunc, timeout time.Duration)
 // EmitWithAck sends event to this socket and waits for the client's
 // acknowledgement, until ctx is done, or Options.AckTimeout when ctx has no
 // deadline. It returns ErrAckTimeout on timeout and ErrNotConnected when
-// the socket disconnects first.
+// the socket disconnects first, or at once while the socket is being
+// accepted (from its connect handler or middleware: the client could only
+// answer after the CONNECT, which waits for the handler; emit with an
+// AckFunc instead, or set Options.AlwaysConnect).
 func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Args, error) {
+	if s == nil {
+		return Args{}, ErrNoSocket
+	}
+	if err := checkEvent(event); err != nil {
+		return Args{}, err
+	}
+	if s.holding.Load() {
+		return Args{}, errConnecting
+	}
+	args = spread(args)
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, s.nsp.srv.opts.AckTimeout, ErrAckTimeout)
@@ -365,9 +465,6 @@ func (s *Socket) sendWith(out parser.Outgoing, volatile, uncompressed bool) erro
 	if left {
 		return ErrNotConnected
 	}
-	if !volatile && !uncompressed {
-		return s.client.sendPacket(out)
-	}
 	enc, err := s.nsp.srv.codec.Encode(out)
 	if err != nil {
 		return err
@@ -376,45 +473,116 @@ func (s *Socket) sendWith(out parser.Outgoing, volatile, uncompressed bool) erro
 	if uncompressed {
 		msgs = uncompressedMessages(msgs)
 	}
-	s.sendEncoded(msgs, volatile)
-	return nil
+	return s.deliver(msgs, volatile)
 }
 
 // sendEncoded queues an encoded broadcast packet.
 func (s *Socket) sendEncoded(msgs []*engineio.Message, volatile bool) {
+	_ = s.deliver(msgs, volatile)
+}
+
+// deliver queues the messages of one packet, or holds them while the
+// socket is being accepted.
+func (s *Socket) deliver(msgs []*engineio.Message, volatile bool) error {
+	if s.holding.Load() && s.hold(msgs, volatile) {
+		return nil
+	}
 	c := s.conn()
 	if volatile && !c.Writable() {
 		s.nsp.srv.log.Debug("sio: volatile packet dropped", "sid", s.id, "nsp", s.nsp.name)
-		return
+		return nil
 	}
-	_ = c.Send(msgs...)
+	return c.Send(msgs...)
 }
 
-func (s *Socket) sendConnect() {
+// hold keeps msgs until the socket is accepted; it reports false when the
+// socket no longer holds (send them now). Volatile packets, and those of
+// a socket that has left, are dropped.
+func (s *Socket) hold(msgs []*engineio.Message, volatile bool) bool {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.holding.Load() {
+		return false
+	}
+	switch {
+	case s.left || volatile || s.heldOver:
+	case s.heldN+len(msgs) > s.nsp.srv.eng.Options().MaxQueuedMessages:
+		s.heldOver = true
+		s.held, s.heldN = nil, 0
+	default:
+		s.held = append(s.held, msgs)
+		s.heldN += len(msgs)
+	}
+	return true
+}
+
+// accept tells the client it has joined (CONNECT), sends what it missed
+// (connection state recovery), then what was held meanwhile.
+func (s *Socket) accept() {
+	s.mu.Lock()
+	if s.left {
+		s.mu.Unlock()
+		return
+	}
 	s.connected = true
 	s.mu.Unlock()
 	payload := map[string]string{"sid": s.id}
 	if s.pid != "" {
 		payload["pid"] = s.pid
 	}
+	c := s.conn()
 	_ = s.client.sendPacket(parser.Outgoing{Type: parser.Connect, Namespace: s.nsp.name,
 		Args: []any{payload}})
 	for _, p := range s.missed {
 		if msgs, err := p.encoded(s.nsp.srv.codec); err == nil {
 			s.notifyOutgoing(&p.Outgoing)
-			s.sendEncoded(msgs, false)
+			_ = c.Send(msgs...)
 		}
 	}
 	s.missed = nil
 	if o := s.nsp.srv.observer(); o != nil && o.SocketConnected != nil {
 		o.SocketConnected(s)
 	}
+	// Flush until nothing is held, then stop holding: a packet sent
+	// meanwhile is either held and flushed here, or sent after all of
+	// these.
+	for {
+		s.mu.Lock()
+		held, over := s.held, s.heldOver
+		s.held, s.heldN = nil, 0
+		if len(held) == 0 || over {
+			s.holding.Store(false)
+		}
+		s.mu.Unlock()
+		if over {
+			s.nsp.srv.log.Warn("sio: too many packets sent while connecting, closing", "sid", s.id, "nsp", s.nsp.name)
+			c.Abort(engineio.ReasonTransportError, engineio.ErrQueueFull)
+			return
+		}
+		if len(held) == 0 {
+			return
+		}
+		for _, msgs := range held {
+			_ = c.Send(msgs...)
+		}
+	}
+}
+
+// dropHeld discards what was held for a socket that is refused.
+func (s *Socket) dropHeld() {
+	s.mu.Lock()
+	s.held, s.heldN = nil, 0
+	s.mu.Unlock()
 }
 
 // Broadcast returns a broadcast to every socket of the namespace but this
 // one.
-func (s *Socket) Broadcast() BroadcastOperator { return s.nsp.op().Except(s.id) }
+func (s *Socket) Broadcast() BroadcastOperator {
+	if s == nil {
+		return BroadcastOperator{}
+	}
+	return s.nsp.op().Except(s.id)
+}
 
 // To returns a broadcast to the sockets in any of rooms, this one excluded.
 func (s *Socket) To(rooms ...string) BroadcastOperator { return s.Broadcast().To(rooms...) }
@@ -426,6 +594,9 @@ func (s *Socket) Except(rooms ...string) BroadcastOperator { return s.Broadcast(
 // Session returns a copy of the socket's session (python-socketio's user
 // session): a map private to this socket, destroyed when it disconnects.
 func (s *Socket) Session() map[string]any {
+	if s == nil {
+		return nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return maps.Clone(s.session)
@@ -433,6 +604,9 @@ func (s *Socket) Session() map[string]any {
 
 // SaveSession replaces the socket's session with a copy of session.
 func (s *Socket) SaveSession(session map[string]any) {
+	if s == nil {
+		return
+	}
 	c := maps.Clone(session)
 	s.mu.Lock()
 	s.session = c
@@ -442,6 +616,9 @@ func (s *Socket) SaveSession(session map[string]any) {
 // UpdateSession runs fn on the session under the socket's lock; fn may
 // modify the map and must not call the socket's methods.
 func (s *Socket) UpdateSession(fn func(session map[string]any) error) error {
+	if s == nil {
+		return ErrNoSocket
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.session == nil {
@@ -454,6 +631,9 @@ func (s *Socket) UpdateSession(fn func(session map[string]any) error) error {
 // DISCONNECT packet and the reason is "server namespace disconnect". With
 // close, the whole connection is closed, with every namespace on it.
 func (s *Socket) Disconnect(close bool) {
+	if s == nil {
+		return
+	}
 	if close {
 		s.client.closeAll()
 		return
@@ -545,29 +725,62 @@ func (s *Socket) dropPending() {
 	s.mu.Unlock()
 }
 
-// handle runs handler h for event packet p and sends the acknowledgement.
+// handle runs handler h for event packet p and sends the acknowledgement:
+// the results, or the error of a failed handler. A handler that takes an
+// Ack sends it itself (or never); its error is sent if it has not.
 func (s *Socket) handle(h *handler, p *parser.Packet) {
+	var a *pendingAck
+	var ack Ack = noAck
+	if h.acks && p.HasID {
+		a = &pendingAck{s: s, p: p}
+		ack = a.send
+	}
 	var res []any
 	err := s.run(p.Event, func() (err error) {
-		res, err = h.call(s.ctx, s, p.Event, p.Args)
+		res, err = h.call(s.ctx, s, p.Event, p.Args, ack)
 		return err
 	})
 	if err != nil {
-		s.nsp.srv.log.Info("sio: event handler failed", "sid", s.id, "nsp", s.nsp.name, "event", p.Event, "err", err)
+		if !errors.Is(err, ErrHandlerPanic) { // run has logged the panic
+			s.nsp.srv.log.Info("sio: event handler failed", "sid", s.id, "nsp", s.nsp.name, "event", p.Event, "err", err)
+		}
 		res = ackError(err)
 	}
-	if p.HasID {
+	switch {
+	case !p.HasID:
+	case a != nil:
+		if err != nil && a.sent.CompareAndSwap(false, true) {
+			s.ack(p, res)
+		}
+	default:
 		s.ack(p, res)
 	}
 }
 
-// run calls fn, turning a panic into an error and a log line.
+// pendingAck is the acknowledgement a handler taking an Ack owes.
+type pendingAck struct {
+	s    *Socket
+	p    *parser.Packet
+	sent atomic.Bool
+}
+
+func (a *pendingAck) send(args ...any) error {
+	if !a.sent.CompareAndSwap(false, true) {
+		return ErrAckSent
+	}
+	return a.s.ack(a.p, spread(args))
+}
+
+func noAck(...any) error { return nil }
+
+// run calls fn, turning a panic into an error and one log line, with the
+// stack as a list of frames.
 func (s *Socket) run(event string, fn func() error) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			s.nsp.srv.log.Error("sio: panic in handler", "sid", s.id, "nsp", s.nsp.name, "event", event,
-				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-			err = &HandlerError{Event: event, Message: errPanic.Error()}
+				"panic", fmt.Sprint(v), "stack", panicStack())
+			err = &HandlerError{Event: event, Message: "handler panicked", cause: ErrHandlerPanic}
 		}
 	}()
 	return fn()

@@ -231,6 +231,7 @@ func (ts *testServer) dialWS(t testing.TB, hook func(*testClient, tpacket) bool)
 func (ts *testServer) start(t testing.TB, w wire, hook func(*testClient, tpacket) bool) *testClient {
 	t.Helper()
 	c := &testClient{
+		srv:  ts.Server,
 		w:    w,
 		hook: hook,
 		in:   make(chan tpacket, 1024),
@@ -395,6 +396,7 @@ func placeholder(n int) map[string]any { return map[string]any{"_placeholder": t
 // testClient is a minimal Socket.IO client speaking the wire protocol: it
 // answers pings, reassembles binary packets and queues what it receives.
 type testClient struct {
+	srv  *core.Server
 	w    wire
 	eio  string // Engine.IO session id
 	wmu  sync.Mutex
@@ -571,12 +573,26 @@ func (c *testClient) expect(t testing.TB, what string, match func(tpacket) bool)
 }
 
 // barrier makes a round trip on nsp: once it returns, every packet the
-// server sent this client from its handlers before is queued. The event
-// has no handler (unless a catch-all takes it), so the server answers an
-// empty acknowledgement.
+// server sent this client from its handlers before is queued. Its event
+// has a handler that does nothing, so the server answers an empty
+// acknowledgement.
 func (c *testClient) barrier(t testing.TB, nsp string) {
 	t.Helper()
+	c.srv.Of(nsp).On("__barrier__", func(*core.Socket) {})
 	c.call(t, nsp, "__barrier__")
+}
+
+// callNoAck sends an event asking for an acknowledgement and checks, after
+// a barrier, that none came (the event has no handler, or it declined).
+func (c *testClient) callNoAck(t testing.TB, nsp, event string, args ...any) {
+	t.Helper()
+	id := c.emitID(nsp, event, args...)
+	c.barrier(t, nsp)
+	for _, p := range c.backlog {
+		if (p.typ == '3' || p.typ == '6') && p.nsp == nsp && p.id == id {
+			t.Errorf("%s on %s: acknowledged %v, want no acknowledgement", event, nsp, p)
+		}
+	}
 }
 
 // rest returns the packets received and not yet expected, after a barrier.

@@ -84,7 +84,7 @@ function client(path, parser, transports = ["polling", "websocket"]) {
 }
 
 // roundTrip returns once the admin socket's earlier events were handled:
-// an event without a handler is acknowledged, in order.
+// the fixture's "__barrier__" handler acknowledges, in order.
 function roundTrip(socket) {
   return socket.timeout(TIMEOUT).emitWithAck("__barrier__");
 }

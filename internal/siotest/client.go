@@ -149,8 +149,8 @@ func (c *Client) openWebSocket(ctx context.Context, h http.Header, connect strin
 }
 
 // early handles an engine packet received while connecting: it answers
-// pings, keeps the events the connect handler sent before the CONNECT
-// answer, and reports the answer (CONNECT or CONNECT_ERROR) when it comes.
+// pings, keeps events, and reports the answer (CONNECT or CONNECT_ERROR)
+// when it comes.
 func (c *Client) early(rec string) (string, bool) {
 	switch {
 	case rec == "2":
@@ -183,8 +183,14 @@ func (c *Client) openPolling(ctx context.Context, h http.Header, connect string)
 		if err != nil {
 			return "", err
 		}
-		for _, rec := range strings.Split(string(body), "\x1e") {
+		recs := strings.Split(string(body), "\x1e")
+		for i, rec := range recs {
 			if first, done := c.early(rec); done {
+				// What the same response carries after the answer
+				// (the connect handler's emits) is kept too.
+				for _, after := range recs[i+1:] {
+					c.early(after)
+				}
 				return first, nil
 			}
 		}
