@@ -36,7 +36,9 @@ import (
 //
 // Namespaces of every server but catchall: "/" and "/chat" run the event
 // handlers of installEvents; "/class" is the class-based namespace
-// sioClassNamespace.
+// sioClassNamespace; "/bare" has a few handlers and no catch-all (see
+// installBare). In catchall, "/explicit" has its own connect handler and
+// "whoami"; the handlers of Of("*") serve its other events.
 //
 // Connect handlers refuse by the auth payload: {"token":"bad"} is refused
 // with message "authentication failed" and data {"reason":"bad token",
@@ -253,6 +255,7 @@ func (f *sioFixture) install(name string, srv *core.Server) {
 		n.OnDisconnect(f.reg.disconnected)
 		f.installEvents(n)
 	}
+	f.installBare(name, srv.Of("/bare"))
 	// Class-based namespace. A function handler set before and one set
 	// after RegisterNamespace both win over the methods of the same event.
 	class := srv.Of("/class")
@@ -514,6 +517,58 @@ func (f *sioFixture) installEvents(nsp *core.Namespace) {
 	nsp.On("seq-get", func(s *core.Socket) []int { return f.reg.seq(s.ID()) })
 }
 
+// installBare registers the handlers of "/bare", a namespace without a
+// catch-all handler, registered python-style (On("connect"),
+// On("disconnect")):
+//
+//	connect       emits "welcome" (the socket id) and, through the room
+//	              "bare-lobby" it joins, "lobby"; then refuses like the
+//	              other namespaces (what it emitted never reaches a refused
+//	              client; an accepted one gets it after the CONNECT)
+//	ack-now       acknowledges with its arguments, through an Ack
+//	ack-later     ms, args...: acknowledges with args after ms, from a timer
+//	ack-never     takes an Ack and never calls it
+//	ack-third     key: acknowledges "third" on the third arrival of key only
+//	handshake     {"node": Handshake().Node(), "connectAuth": what the
+//	              connect handler received, "connectAuthNil": whether nil}
+//
+// Every event the socket receives is recorded (GET /control/received).
+func (f *sioFixture) installBare(server string, n *core.Namespace) {
+	n.On("connect", func(s *core.Socket, auth map[string]any) error {
+		_ = s.Emit("welcome", s.ID())
+		s.Join("bare-lobby")
+		_ = s.Namespace().To("bare-lobby").Emit("lobby", s.ID())
+		if err := sioRefusal(auth); err != nil {
+			return err
+		}
+		f.reg.connected(server, s)
+		rec := f.reg.get(s.ID())
+		rec.mu.Lock()
+		rec.connectAuth, rec.connectAuthNil = auth, auth == nil
+		rec.mu.Unlock()
+		s.OnAny(func(event string, _ core.Args) { f.reg.received(s.ID(), event) })
+		return nil
+	})
+	n.On("disconnect", f.reg.disconnected)
+	n.On("ack-now", func(_ *core.Socket, a core.Args, ack core.Ack) error { return ack(a) })
+	n.On("ack-later", func(_ *core.Socket, ms int, a core.Args, ack core.Ack) {
+		time.AfterFunc(time.Duration(ms)*time.Millisecond, func() { _ = ack(a) })
+	})
+	n.On("ack-never", func(*core.Socket, core.Ack) {})
+	n.On("ack-third", func(s *core.Socket, key string, ack core.Ack) error {
+		if f.reg.arrivals(s.ID(), "ack-third") != 3 {
+			return nil // declined: the client's ack timeout fires, it retries
+		}
+		return ack("third " + key)
+	})
+	n.On("handshake", func(s *core.Socket) map[string]any {
+		rec := f.reg.get(s.ID())
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		return map[string]any{"node": s.Handshake().Node(), "connectAuth": rec.connectAuth, "connectAuthNil": rec.connectAuthNil}
+	})
+}
+
 // sioClassNamespace is the fixture's class-based namespace ("/class"): its
 // On<Event> methods are the handlers, and the embedded *core.Namespace is
 // set by RegisterNamespace.
@@ -651,6 +706,10 @@ type sioSocketRecord struct {
 	info      sioSocketInfo
 	seqs      []int
 	connected bool
+	// "/bare": the events received, what the connect handler got.
+	received       []string
+	connectAuth    map[string]any
+	connectAuthNil bool
 }
 
 // sioSocketInfo is the control endpoint's answer about a socket.
@@ -729,6 +788,28 @@ func (r *sioRegistry) disconnected(s *core.Socket, reason core.DisconnectReason)
 		rec.info.SessionLookupError = lookupErr.Error()
 	}
 	close(rec.done)
+}
+
+// received records an event the socket sid received.
+func (r *sioRegistry) received(sid, event string) {
+	rec := r.get(sid)
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	rec.received = append(rec.received, event)
+}
+
+// arrivals returns how many times the socket sid received event.
+func (r *sioRegistry) arrivals(sid, event string) int {
+	rec := r.get(sid)
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	n := 0
+	for _, e := range rec.received {
+		if e == event {
+			n++
+		}
+	}
+	return n
 }
 
 func (r *sioRegistry) appendSeq(sid string, n int) {
@@ -815,6 +896,7 @@ func (g *sioGates) release(key string) {
 //	                                     Namespace.Disconnect(sid); with close, Socket.Disconnect(true)
 //	GET /control/emit?server=&nsp=&to=r1,r2&except=r3&event=&args=JSONARRAY
 //	                                     Namespace.To(...).Except(...).Emit
+//	GET /control/received?sid=S          the events the "/bare" socket S received, in order
 //	GET /control/release?key=K           releases the "slow" handlers waiting on K
 //	GET /control/started?key=K           answers once a "slow" handler waits on K
 func (f *sioFixture) controlMux() http.Handler {
@@ -916,6 +998,13 @@ func (f *sioFixture) controlMux() http.Handler {
 			return
 		}
 		sioControlJSON(w, map[string]any{"ok": true})
+	})
+	mux.HandleFunc("GET /control/received", func(w http.ResponseWriter, r *http.Request) {
+		rec := f.reg.get(r.URL.Query().Get("sid"))
+		rec.mu.Lock()
+		events := append([]string{}, rec.received...)
+		rec.mu.Unlock()
+		sioControlJSON(w, events)
 	})
 	mux.HandleFunc("GET /control/release", func(w http.ResponseWriter, r *http.Request) {
 		f.gates.release(r.URL.Query().Get("key"))
