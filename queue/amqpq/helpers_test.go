@@ -105,8 +105,9 @@ func (l *logBuf) logger() *slog.Logger {
 // exchanges records the exchanges a test's buses use, and deletes them
 // (when unused) after the test: the names are unique to the test.
 type exchanges struct {
-	mu    sync.Mutex
-	names map[string]bool
+	mu     sync.Mutex
+	names  map[string]bool
+	queues []string
 }
 
 func trackExchanges(t testing.TB, broker string) *exchanges {
@@ -123,6 +124,12 @@ func trackExchanges(t testing.TB, broker string) *exchanges {
 			return
 		}
 		defer conn.Close()
+		for _, q := range e.queues {
+			if ch, err := conn.Channel(); err == nil {
+				_, _ = ch.QueueDelete(q, false, false, false)
+				_ = ch.Close()
+			}
+		}
 		for name := range e.names {
 			ch, err := conn.Channel()
 			if err != nil {
@@ -133,6 +140,13 @@ func trackExchanges(t testing.TB, broker string) *exchanges {
 		}
 	})
 	return e
+}
+
+// addQueue records a queue of the test to delete after it.
+func (e *exchanges) addQueue(name string) {
+	e.mu.Lock()
+	e.queues = append(e.queues, name)
+	e.mu.Unlock()
 }
 
 func (e *exchanges) add(channel string) {

@@ -20,18 +20,18 @@ import (
 // requirePython returns a python3 with python-socketio and kombu (Debian's
 // python3-socketio and python3-kombu); the test skips without one, and
 // fails under CI=true.
-func requirePython(t *testing.T) string {
+func requirePython(t *testing.T, modules string) string {
 	t.Helper()
 	for _, name := range []string{"/usr/bin/python3", "python3"} {
 		path, err := exec.LookPath(name)
 		if err != nil {
 			continue
 		}
-		if exec.Command(path, "-c", "import socketio, kombu, requests").Run() == nil {
+		if exec.Command(path, "-c", "import "+modules).Run() == nil {
 			return path
 		}
 	}
-	msg := "no python3 with python-socketio and kombu: apt-get install python3-socketio python3-kombu python3-requests"
+	msg := "no python3 with " + modules + ": apt-get install python3-socketio python3-kombu python3-requests python3-aio-pika python3-aiohttp"
 	if os.Getenv("CI") == "true" {
 		t.Fatal(msg)
 	}
@@ -45,12 +45,13 @@ type pyServer struct {
 	stdin io.WriteCloser
 	lines chan map[string]any
 	sid   string
+	queue string // the server's queue, when it tells it
 }
 
-func startPython(t *testing.T, python, url, channel string) *pyServer {
+func startPython(t *testing.T, python, script, url, channel string) *pyServer {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, python, "testdata/pyserver.py", url, channel)
+	cmd := exec.CommandContext(ctx, python, script, url, channel)
 	cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1")
 	cmd.Stderr = &testWriter{t: t}
 	stdin, err := cmd.StdinPipe()
@@ -97,6 +98,7 @@ func startPython(t *testing.T, python, url, channel string) *pyServer {
 		t.Fatalf("python server: %v", ready)
 	}
 	p.sid = sid
+	p.queue, _ = ready["queue"].(string)
 	return p
 }
 
@@ -139,13 +141,22 @@ func (w *testWriter) Write(b []byte) (int, error) {
 }
 
 // TestPythonInterop links a sio server and a python-socketio server
-// (Debian's python3-socketio on its KombuManager, publishing JSON as
-// python-socketio ≥ 5.14 does) through one RabbitMQ fanout exchange, in
-// both directions: broadcasts to all and to a room, an acknowledgement
-// from the other server's client each way, and a Go emitter reaching the
-// python server's client.
+// through one RabbitMQ fanout exchange, in both directions: broadcasts to
+// all and to a room, an acknowledgement from the other server's client
+// each way, and a Go emitter reaching the python server's client. The
+// python servers are Debian's python3-socketio on its KombuManager and on
+// its AsyncAioPikaManager, made to publish (and for AioPika, read) JSON as
+// python-socketio ≥ 5.14 does.
 func TestPythonInterop(t *testing.T) {
-	python := requirePython(t)
+	t.Run("Kombu", func(t *testing.T) {
+		testPythonInterop(t, requirePython(t, "socketio, kombu, requests"), "testdata/pyserver.py")
+	})
+	t.Run("AioPika", func(t *testing.T) {
+		testPythonInterop(t, requirePython(t, "socketio, aio_pika, aiohttp"), "testdata/pyserver_aiopika.py")
+	})
+}
+
+func testPythonInterop(t *testing.T, python, script string) {
 	broker := brokerURL(t)
 	ex := trackExchanges(t, broker)
 	channel := uniq("sio-py")
@@ -158,7 +169,10 @@ func TestPythonInterop(t *testing.T) {
 	gc, gsid := host.Connect(t, "/", "", nil)
 	gc.Call(t, "/", "join", "red")
 
-	py := startPython(t, python, broker, channel)
+	py := startPython(t, python, script, broker, channel)
+	if py.queue != "" {
+		ex.addQueue(py.queue) // the python server's own queue outlives it by x-expires
+	}
 
 	// Go → python.
 	if err := srv.Emit("go_all", "hi"); err != nil {

@@ -80,8 +80,16 @@ def on_event(name):
 for name in ("go_all", "go_room", "go_ack", "go_emitter", "py_all"):
     on_event(name)
 
+probed = threading.Event()
+client.on("py_probe", lambda *args: probed.set())
+
 client.connect("http://127.0.0.1:%d" % httpd.server_port, transports=["polling"])
 client.call("join", "pyroom")
+# 5.7.2 delivers its own emits only through the queue: once the probe
+# arrives, the manager's queue is bound to the exchange.
+while not probed.is_set():
+    sio.emit("py_probe", None, room=client.get_sid())
+    probed.wait(0.2)
 out({"ready": client.get_sid()})
 
 for line in sys.stdin:
