@@ -188,7 +188,7 @@ func testPythonInterop(t *testing.T, python, script string) {
 	if err != nil || len(replies) != 1 {
 		t.Fatalf("the python client's acknowledgement: %v %v", replies, err)
 	}
-	if v, _ := replies[0].Values(); len(v) != 1 || v[0] != "answer from python" {
+	if v, _ := replies[0].Value(0); replies[0].Len() != 1 || v != "answer from python" {
 		t.Errorf("the python client answered %v", v)
 	}
 	em := pymsg.NewEmitter(newBus(t, broker, ex, amqpq.Options{WriteOnly: true}), opts)

@@ -361,9 +361,13 @@ func (a *Adapter) handle(msg Message) {
 		out.ID, out.HasID = a.nsp.NextAckID(), true
 		host := msg.HostID
 		a.MemoryAdapter.BroadcastWithAck(core.NewPacket(out), opts, func(int) {}, func(reply core.Args) {
-			vals, err := reply.Values()
-			if err != nil {
-				a.log.Warn("sio/pymsg: cannot forward acknowledgement", "err", err)
+			vals := make([]any, reply.Len())
+			for i := range vals {
+				v, err := reply.Value(i) // JSON values; python reads no binary here
+				if err != nil {
+					a.log.Warn("sio/pymsg: cannot forward acknowledgement", "err", err)
+				}
+				vals[i] = v
 			}
 			_ = a.publishCallback(host, cb, vals)
 		})
