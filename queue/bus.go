@@ -46,16 +46,17 @@ const DefaultQueueSize = 4096
 
 // MemoryBus is an in-process Bus: it connects several servers of one
 // process (tests, examples, one process with several listeners). Each
-// subscription has its own goroutine and a bounded queue; a message
-// published while a subscriber's queue is full is dropped for that
-// subscriber.
+// subscription (each delivery group, see WithDeliveryGroup) has its own
+// goroutine and a bounded queue; a message published while a subscriber's
+// queue is full is dropped for that subscriber.
 type MemoryBus struct {
 	size    int
-	wg      sync.WaitGroup // subscriber goroutines
+	wg      sync.WaitGroup // lane goroutines
 	dropped atomic.Uint64
 
-	mu     sync.Mutex // guards subs and closed
+	mu     sync.Mutex // guards subs, lanes and closed
 	subs   map[string]map[*memSub]struct{}
+	lanes  map[any]*memLane // the lanes of delivery groups
 	closed bool
 }
 
@@ -74,21 +75,33 @@ func WithQueueSize(n int) MemoryBusOption {
 
 // NewMemoryBus returns an empty in-process bus.
 func NewMemoryBus(opts ...MemoryBusOption) *MemoryBus {
-	b := &MemoryBus{size: DefaultQueueSize, subs: make(map[string]map[*memSub]struct{})}
+	b := &MemoryBus{size: DefaultQueueSize, subs: make(map[string]map[*memSub]struct{}), lanes: make(map[any]*memLane)}
 	for _, o := range opts {
 		o(b)
 	}
 	return b
 }
 
-// memSub is one subscription of a MemoryBus.
-type memSub struct {
-	ch   chan []byte
+// memLane is the queue and goroutine of a subscription, or of a delivery
+// group's subscriptions.
+type memLane struct {
+	key  any // the group; nil for a lone subscription
+	ch   chan laneMsg
 	quit chan struct{}
-	once sync.Once
+	refs int // subscriptions; guarded by the bus's mu
 }
 
-func (s *memSub) stop() { s.once.Do(func() { close(s.quit) }) }
+type laneMsg struct {
+	s   *memSub
+	msg []byte
+}
+
+// memSub is one subscription of a MemoryBus.
+type memSub struct {
+	lane    *memLane
+	fn      func([]byte)
+	stopped atomic.Bool
+}
 
 // Publish implements Bus. It never blocks: a subscriber whose queue is full
 // misses the message, and Publish then returns an error wrapping
@@ -102,7 +115,7 @@ func (b *MemoryBus) Publish(_ context.Context, channel string, msg []byte) error
 	dropped := 0
 	for s := range b.subs[channel] {
 		select {
-		case s.ch <- msg:
+		case s.lane.ch <- laneMsg{s, msg}:
 		default:
 			dropped++
 		}
@@ -114,50 +127,74 @@ func (b *MemoryBus) Publish(_ context.Context, channel string, msg []byte) error
 	return nil
 }
 
-// Subscribe implements Bus. Subscribers share the published slice.
-func (b *MemoryBus) Subscribe(_ context.Context, channel string, fn func(msg []byte)) (func(), error) {
-	s := &memSub{ch: make(chan []byte, b.size), quit: make(chan struct{})}
+// Subscribe implements Bus. Subscribers share the published slice; the
+// subscriptions of one delivery group (WithDeliveryGroup) share one queue.
+func (b *MemoryBus) Subscribe(ctx context.Context, channel string, fn func(msg []byte)) (func(), error) {
+	key := DeliveryGroup(ctx)
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
 		return nil, ErrClosed
 	}
+	lane := b.lanes[key]
+	if key == nil || lane == nil {
+		lane = &memLane{key: key, ch: make(chan laneMsg, b.size), quit: make(chan struct{})}
+		if key != nil {
+			b.lanes[key] = lane
+		}
+		b.wg.Add(1)
+		go b.run(lane)
+	}
+	lane.refs++
+	s := &memSub{lane: lane, fn: fn}
 	set := b.subs[channel]
 	if set == nil {
 		set = make(map[*memSub]struct{})
 		b.subs[channel] = set
 	}
 	set[s] = struct{}{}
-	b.wg.Add(1)
 	b.mu.Unlock()
-	go func() {
-		defer b.wg.Done()
-		for {
-			select {
-			case <-s.quit:
-				return
-			case msg := <-s.ch:
-				select {
-				case <-s.quit:
-					return
-				default:
-				}
-				fn(msg)
-			}
-		}
-	}()
+	var once sync.Once
 	unsubscribe := func() {
-		b.mu.Lock()
-		if set := b.subs[channel]; set != nil {
-			delete(set, s)
-			if len(set) == 0 {
-				delete(b.subs, channel)
+		once.Do(func() {
+			s.stopped.Store(true)
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			if set := b.subs[channel]; set != nil {
+				delete(set, s)
+				if len(set) == 0 {
+					delete(b.subs, channel)
+				}
 			}
-		}
-		b.mu.Unlock()
-		s.stop()
+			if lane.refs--; lane.refs == 0 && !b.closed {
+				if lane.key != nil {
+					delete(b.lanes, lane.key)
+				}
+				close(lane.quit)
+			}
+		})
 	}
 	return unsubscribe, nil
+}
+
+// run delivers the messages of lane until it is closed.
+func (b *MemoryBus) run(lane *memLane) {
+	defer b.wg.Done()
+	for {
+		select {
+		case <-lane.quit:
+			return
+		case m := <-lane.ch:
+			select {
+			case <-lane.quit:
+				return
+			default:
+			}
+			if !m.s.stopped.Load() {
+				m.s.fn(m.msg)
+			}
+		}
+	}
 }
 
 // Dropped returns the number of messages dropped because a subscriber's
@@ -174,14 +211,18 @@ func (b *MemoryBus) Close() error {
 		return nil
 	}
 	b.closed = true
-	subs := b.subs
-	b.subs = nil
-	b.mu.Unlock()
-	for _, set := range subs {
+	lanes := make(map[*memLane]struct{})
+	for _, set := range b.subs {
 		for s := range set {
-			s.stop()
+			s.stopped.Store(true)
+			lanes[s.lane] = struct{}{}
 		}
 	}
+	b.subs, b.lanes = nil, nil
+	for lane := range lanes {
+		close(lane.quit)
+	}
+	b.mu.Unlock()
 	b.wg.Wait()
 	return nil
 }

@@ -117,3 +117,24 @@ func (m SubscriptionMode) String() string {
 	}
 	return "subscription mode " + strconv.Itoa(int(m))
 }
+
+// deliveryGroupKey is the context key of WithDeliveryGroup.
+type deliveryGroupKey struct{}
+
+// WithDeliveryGroup returns a context for Bus.Subscribe that puts the
+// subscription in the delivery group key (any comparable value): a bus
+// calls the callbacks of one group one at a time, in the order it received
+// their messages across their channels, instead of each subscription on
+// its own. The manager subscribes each namespace's channels in one group,
+// so that a server's broadcast to one room (on the room's channel, in the
+// dynamic modes) and its next one to everybody (on the namespace's) arrive
+// in that order, as with Node.js's single subscriber connection.
+// MemoryBus and the buses of sio's broker packages honour groups; a Bus
+// that ignores them is still correct for the static mode.
+func WithDeliveryGroup(ctx context.Context, key any) context.Context {
+	return context.WithValue(ctx, deliveryGroupKey{}, key)
+}
+
+// DeliveryGroup returns the delivery group of a Subscribe context, nil for
+// none (see WithDeliveryGroup).
+func DeliveryGroup(ctx context.Context) any { return ctx.Value(deliveryGroupKey{}) }

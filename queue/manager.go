@@ -117,6 +117,9 @@ type Adapter struct {
 	sessions SessionStore      // with logBus
 	rooms    *roomChannels     // the room channels of the dynamic modes; or nil
 	restored restoredPackets   // with logBus
+	// restoreMu is held for writing by RestoreSession and for reading
+	// while a broadcast from the log is delivered.
+	restoreMu sync.RWMutex
 
 	stop     chan struct{} // closed by Close
 	loopDone chan struct{} // closed when the heartbeat loop returns
@@ -151,7 +154,7 @@ func newAdapter(m *manager, nsp *core.Namespace) *Adapter {
 	ctx, cancel := context.WithTimeout(context.Background(), a.opts.RequestTimeout)
 	defer cancel()
 	for _, ch := range []string{a.channel, a.channelOf(a.uid)} {
-		unsub, err := a.bus.Subscribe(ctx, ch, a.onMessage)
+		unsub, err := a.bus.Subscribe(WithDeliveryGroup(ctx, a), ch, a.onMessage)
 		if err != nil {
 			a.log.Error("sio/queue: cannot subscribe", "channel", ch, "err", err)
 			continue
@@ -529,6 +532,10 @@ func (a *Adapter) onBroadcast(from string, d inBroadcast, offset string) {
 	opts := d.opts
 	if d.requestID == "" {
 		if a.logBus != nil {
+			// Not while a session is being restored: the restored
+			// socket gets this packet either from the log or from here.
+			a.restoreMu.RLock()
+			defer a.restoreMu.RUnlock()
 			if sids := a.restored.take(offset); len(sids) > 0 {
 				opts.Except = append(slices.Clip(opts.Except), sids...)
 			}

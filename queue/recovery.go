@@ -152,6 +152,8 @@ func (a *Adapter) RestoreSession(pid, offset string) (*core.SessionState, bool) 
 		a.log.Warn("sio/queue: dropping undecodable session", "err", err)
 		return nil, false
 	}
+	a.restoreMu.Lock()
+	defer a.restoreMu.Unlock()
 	err = a.logBus.ReadLog(ctx, a.channel, offset, func(off string, msg []byte) bool {
 		if p := a.missedPacket(msg, st, off); p != nil {
 			st.Missed = append(st.Missed, p)

@@ -143,7 +143,7 @@ func (rc *roomChannels) subscribe(room string) {
 	ch := a.roomChannel(room)
 	ctx, cancel := context.WithTimeout(context.Background(), a.opts.RequestTimeout)
 	defer cancel()
-	unsub, err := a.bus.Subscribe(ctx, ch, a.onMessage)
+	unsub, err := a.bus.Subscribe(WithDeliveryGroup(ctx, a), ch, a.onMessage)
 	if err != nil {
 		a.log.Error("sio/queue: cannot subscribe to a room's channel", "channel", ch, "err", err)
 		return
