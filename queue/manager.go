@@ -501,7 +501,7 @@ func (a *Adapter) handle(m inMessage, offset string) error {
 		a.onBroadcast(m.UID, d, offset)
 	case roomsData:
 		if m.Type == TypeSocketsJoin {
-			a.MemoryAdapter.AddSockets(d.Opts.Options(), d.Rooms)
+			a.addSockets(d.Opts.Options(), d.Rooms)
 		} else {
 			a.MemoryAdapter.DelSockets(d.Opts.Options(), d.Rooms)
 		}

@@ -2,7 +2,9 @@ package queue
 
 import (
 	"context"
+	"slices"
 	"sync"
+	"time"
 	"unicode/utf16"
 
 	"github.com/socketio-go/sio/core"
@@ -68,22 +70,28 @@ type roomChannels struct {
 	stop chan struct{}
 	done chan struct{}
 
-	mu    sync.Mutex // guards want and dirty
-	want  map[string]bool
-	dirty map[string]struct{}
+	mu      sync.Mutex      // guards the fields below
+	exists  map[string]bool // the rooms with a member here (the hook's view)
+	pre     map[string]int  // rooms subscribed ahead of a join in progress
+	dirty   map[string]struct{}
+	gen     uint64        // changes recorded
+	applied uint64        // changes applied
+	settled chan struct{} // closed (and replaced) when changes are applied
 
 	have map[string]func() // the worker's subscriptions
 }
 
 func newRoomChannels(a *Adapter) *roomChannels {
 	rc := &roomChannels{
-		a:     a,
-		wake:  make(chan struct{}, 1),
-		stop:  make(chan struct{}),
-		done:  make(chan struct{}),
-		want:  make(map[string]bool),
-		dirty: make(map[string]struct{}),
-		have:  make(map[string]func()),
+		a:       a,
+		wake:    make(chan struct{}, 1),
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
+		exists:  make(map[string]bool),
+		pre:     make(map[string]int),
+		dirty:   make(map[string]struct{}),
+		settled: make(chan struct{}),
+		have:    make(map[string]func()),
 	}
 	a.MemoryAdapter.WatchRooms(rc.changed)
 	go rc.run()
@@ -97,15 +105,50 @@ func (rc *roomChannels) changed(room string, created, private bool) {
 	}
 	rc.mu.Lock()
 	if created {
-		rc.want[room] = true
+		rc.exists[room] = true
 	} else {
-		delete(rc.want, room)
+		delete(rc.exists, room)
 	}
-	rc.dirty[room] = struct{}{}
+	rc.markLocked(room)
 	rc.mu.Unlock()
+}
+
+// markLocked records a change of room for the worker; rc.mu is held.
+func (rc *roomChannels) markLocked(room string) {
+	rc.dirty[room] = struct{}{}
+	rc.gen++
 	select {
 	case rc.wake <- struct{}{}:
 	default:
+	}
+}
+
+// wantLocked reports whether room's channel should be subscribed; rc.mu is
+// held.
+func (rc *roomChannels) wantLocked(room string) bool { return rc.exists[room] || rc.pre[room] > 0 }
+
+// hold subscribes to the channels of rooms ahead of a join that may create
+// them, and waits until it is done; release undoes it once the join has
+// happened (the rooms that exist then stay subscribed).
+func (rc *roomChannels) hold(rooms []string) {
+	rc.mu.Lock()
+	for _, r := range rooms {
+		rc.pre[r]++
+		rc.markLocked(r)
+	}
+	gen := rc.gen
+	rc.mu.Unlock()
+	rc.wait(gen)
+}
+
+func (rc *roomChannels) release(rooms []string) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	for _, r := range rooms {
+		if rc.pre[r]--; rc.pre[r] <= 0 {
+			delete(rc.pre, r)
+		}
+		rc.markLocked(r)
 	}
 }
 
@@ -121,10 +164,11 @@ func (rc *roomChannels) run() {
 		rc.mu.Lock()
 		dirty := rc.dirty
 		rc.dirty = make(map[string]struct{})
+		gen := rc.gen
 		rc.mu.Unlock()
 		for room := range dirty {
 			rc.mu.Lock()
-			want := rc.want[room]
+			want := rc.wantLocked(room)
 			rc.mu.Unlock()
 			unsub, have := rc.have[room]
 			switch {
@@ -135,7 +179,84 @@ func (rc *roomChannels) run() {
 				delete(rc.have, room)
 			}
 		}
+		rc.mu.Lock()
+		rc.applied = gen
+		close(rc.settled)
+		rc.settled = make(chan struct{})
+		rc.mu.Unlock()
 	}
+}
+
+// wait waits (at most the request timeout) until the changes up to gen
+// are applied.
+func (rc *roomChannels) wait(gen uint64) {
+	t := time.NewTimer(rc.a.opts.RequestTimeout)
+	defer t.Stop()
+	for {
+		rc.mu.Lock()
+		if rc.applied >= gen {
+			rc.mu.Unlock()
+			return
+		}
+		ch := rc.settled
+		rc.mu.Unlock()
+		select {
+		case <-ch:
+		case <-t.C:
+			return
+		case <-rc.stop:
+			return
+		}
+	}
+}
+
+// newRooms returns the rooms of a join by the sockets ids (nil: unknown)
+// that have no member here yet and get a channel in the mode.
+func (a *Adapter) newRooms(ids []string, rooms []string) []string {
+	var out []string
+	for _, r := range rooms {
+		if len(a.MemoryAdapter.Sockets([]string{r})) > 0 {
+			continue
+		}
+		private := a.nsp.Socket(r) != nil || slices.Contains(ids, r)
+		if private && a.opts.SubscriptionMode != SubscriptionDynamicPrivate {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// AddAll implements core.Adapter. In the dynamic modes, the channels of the
+// rooms it creates are subscribed before the socket joins them, so that a
+// broadcast to a room sent after a Join returns reaches the socket from
+// every server.
+func (a *Adapter) AddAll(id string, rooms []string) {
+	if a.rooms == nil {
+		a.MemoryAdapter.AddAll(id, rooms)
+		return
+	}
+	fresh := a.newRooms([]string{id}, rooms)
+	if len(fresh) > 0 {
+		a.rooms.hold(fresh)
+		defer a.rooms.release(fresh)
+	}
+	a.MemoryAdapter.AddAll(id, rooms)
+}
+
+// addSockets applies another server's SOCKETS_JOIN, subscribing to the new
+// rooms' channels first as AddAll does.
+func (a *Adapter) addSockets(opts core.BroadcastOptions, rooms []string) {
+	if a.rooms == nil {
+		a.MemoryAdapter.AddSockets(opts, rooms)
+		return
+	}
+	fresh := a.newRooms(nil, rooms)
+	if len(fresh) > 0 {
+		a.rooms.hold(fresh)
+		defer a.rooms.release(fresh)
+	}
+	a.MemoryAdapter.AddSockets(opts, rooms)
 }
 
 func (rc *roomChannels) subscribe(room string) {
