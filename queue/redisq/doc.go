@@ -23,6 +23,8 @@
 // this build:
 //
 //	classic  NewManager, NewEmitter: @socket.io/redis-adapter's createAdapter and @socket.io/redis-emitter
+//	sharded  NewShardedManager, NewShardedEmitter: @socket.io/redis-adapter's createShardedAdapter (Redis ≥ 7)
+//	streams  NewStreamsManager, NewStreamsEmitter: @socket.io/redis-streams-adapter 0.3, with recovery on any server
 //
 // # The classic format
 //
@@ -106,10 +108,61 @@
 // answers to this server's requests are handled on the connection's
 // reader, so a handler may wait for a FetchSockets.
 //
+// # The sharded format
+//
+// NewShardedManager's servers speak the format of Node.js's sharded Redis
+// adapter: socket.io-adapter's ClusterAdapter messages (package queue's
+// protocol, without heartbeats), in JSON unless they carry binary (then
+// MessagePack), with SPUBLISH and SSUBSCRIBE (sharded pub/sub, Redis ≥
+// 7) on these channels of a namespace N and the ChannelPrefix "socket.io":
+//
+//	socket.io#N#         every message to every server
+//	socket.io#N#<uid>#   the answers to one server (uid: 16 hex characters)
+//	socket.io#N#<room>#  a broadcast without acknowledgements to exactly one room (dynamic modes)
+//
+// The number of servers is PUBSUB SHARDNUMSUB of socket.io#N#. In the
+// dynamic mode (Node.js's default) a server subscribes to the channel of
+// each public room (one not named after a local socket id) while the
+// room has a member on it, before the member joins; a broadcast to one
+// room whose name is not 20 characters long (a socket id's length) goes
+// to that room's channel. Socket ids are 20 characters, as Node.js's.
+// ShardedDynamicPrivate has channels for socket ids too, ShardedStatic
+// none. Every server of a cluster must use the same mode.
+// NewShardedEmitter publishes on socket.io#N#, which every mode reads.
+//
+// # The Redis Streams format
+//
+// NewStreamsManager's servers speak the format of
+// @socket.io/redis-streams-adapter 0.3: the broadcasts, SocketsJoin,
+// SocketsLeave and DisconnectSockets are entries of one stream (XADD
+// <stream> MAXLEN ~ 10000 *, fields uid, nsp, type and data: JSON text,
+// or base64 of MessagePack when the data carries binary), read by every
+// server with XREAD BLOCK COUNT from the last id it read; the requests
+// (FetchSockets, ServerSideEmit, broadcasts with acknowledgements) and
+// their answers are MessagePack on pub/sub, socket.io#N# and
+// socket.io#N#<uid>#; the number of servers is PUBSUB NUMSUB of
+// socket.io#N#. StreamCount spreads namespaces over several streams by
+// Node.js's hash of their names.
+//
+// A stream keeps what pub/sub does not: a server whose connection to
+// Redis breaks reads, once back, every entry after the last it read
+// (within MaxLen), and a client reconnecting to any server recovers its
+// session (queue's LogBus): see the next section.
+//
 // # Connection state recovery
 //
-// PersistSession and RestoreSession stay local (those of the embedded
-// core.MemoryAdapter), as with Node.js's adapter: a client recovers its
-// session when it reconnects to the server it was connected to (sticky
-// sessions).
+// With the Redis Streams format, recovery works on every server of the
+// cluster, sio or Node.js: a broadcast event carries its stream entry id
+// as its last argument (the offset the client sends back), a
+// disconnected socket's session {sid, pid, rooms, data} is stored at
+// "sio:session:<pid>" as base64 MessagePack with an expiry of the
+// server's MaxDisconnectionDuration, and the server the client
+// reconnects to takes it (GET and DEL in one transaction), checks that
+// the offset is still in the stream and reads the entries after it
+// (XRANGE) for the broadcasts that reach the session's rooms.
+//
+// With the classic and sharded formats, PersistSession and RestoreSession
+// stay local (those of the embedded core.MemoryAdapter), as with Node.js's
+// adapters: a client recovers its session when it reconnects to the
+// server it was connected to (sticky sessions).
 package redisq

@@ -3,7 +3,7 @@ package redisq
 import (
 	"context"
 	"log/slog"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -61,6 +61,9 @@ type ShardedOptions struct {
 	// RequestTimeout bounds the wait for the other servers' answers
 	// (fetchSockets, serverSideEmit with acknowledgements). Zero: 5s.
 	RequestTimeout time.Duration
+	// PublishTimeout bounds each SPUBLISH: while Redis is unreachable,
+	// publishing fails within it. Zero: DefaultPublishTimeout.
+	PublishTimeout time.Duration
 	// Logger receives the log lines. Nil: the server's logger (for a
 	// manager), slog.Default() (for a bus or an emitter).
 	Logger *slog.Logger
@@ -99,67 +102,74 @@ func NewShardedManager(client redis.UniversalClient, opts ShardedOptions) core.C
 // subscriptions.
 type ShardedBus struct {
 	client redis.UniversalClient
-	*subscriber
+	pub    *publisher
+	*busSubscriber
 }
 
-// NewShardedBus returns a sharded pub/sub bus on client (only Logger of
-// opts is used).
+// NewShardedBus returns a sharded pub/sub bus on client (PublishTimeout
+// and Logger of opts are used).
 func NewShardedBus(client redis.UniversalClient, opts ShardedOptions) *ShardedBus {
+	if opts.PublishTimeout <= 0 {
+		opts.PublishTimeout = DefaultPublishTimeout
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.Default()
 	}
-	return &ShardedBus{client: client, subscriber: newSubscriber(client, true, log)}
+	return &ShardedBus{
+		client:        client,
+		pub:           newPublisher(client, log, opts.PublishTimeout),
+		busSubscriber: newBusSubscriber(client, true, log),
+	}
 }
 
-// Publish implements queue.Bus with SPUBLISH.
+// Publish implements queue.Bus with SPUBLISH, within the PublishTimeout
+// (a failure is logged, at most once every 5s).
 func (b *ShardedBus) Publish(ctx context.Context, channel string, msg []byte) error {
 	if b.isClosed() {
 		return queue.ErrClosed
 	}
-	return b.client.SPublish(ctx, channel, msg).Err()
+	return b.pub.spublish(ctx, channel, msg)
 }
 
 // Subscribers implements queue.SubscriberCounter with PUBSUB SHARDNUMSUB.
 func (b *ShardedBus) Subscribers(ctx context.Context, channel string) (int, error) {
-	return countSubscribers(ctx, b.client, channel, true)
+	return shardNumSub(ctx, b.client, channel)
 }
 
 // Close implements queue.Bus: it ends the subscriptions (the client stays
 // open).
 func (b *ShardedBus) Close() error {
-	b.subscriber.close()
+	b.busSubscriber.close()
 	return nil
 }
 
-// countSubscribers returns PUBSUB NUMSUB (or SHARDNUMSUB) of channel,
-// summed over the masters of a Redis Cluster, as the Node.js adapters
-// count.
-func countSubscribers(ctx context.Context, client redis.UniversalClient, channel string, sharded bool) (int, error) {
-	one := func(ctx context.Context, c redis.UniversalClient) (int, error) {
-		var m map[string]int64
-		var err error
-		if sharded {
-			m, err = c.PubSubShardNumSub(ctx, channel).Result()
-		} else {
-			m, err = c.PubSubNumSub(ctx, channel).Result()
-		}
-		return int(m[channel]), err
+// shardNumSub returns PUBSUB SHARDNUMSUB of channel, summed over the
+// masters of a Redis Cluster, as the Node.js adapter counts.
+func shardNumSub(ctx context.Context, client redis.UniversalClient, channel string) (int, error) {
+	if cc, ok := client.(*redis.ClusterClient); ok {
+		var total atomic.Int64
+		err := cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+			m, err := c.PubSubShardNumSub(ctx, channel).Result()
+			total.Add(m[channel])
+			return err
+		})
+		return int(total.Load()), err
 	}
-	cc, ok := client.(*redis.ClusterClient)
-	if !ok {
-		return one(ctx, client)
+	m, err := client.PubSubShardNumSub(ctx, channel).Result()
+	return int(m[channel]), err
+}
+
+// spublish is publish with SPUBLISH.
+func (p *publisher) spublish(ctx context.Context, channel string, msg []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	err := p.client.SPublish(ctx, channel, msg).Err()
+	if err != nil {
+		p.count.Add(1)
+		p.errs.Error("sio/redisq: cannot publish", "channel", channel, "err", err)
 	}
-	var mu sync.Mutex
-	sum := 0
-	err := cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
-		n, err := one(ctx, node)
-		mu.Lock()
-		sum += n
-		mu.Unlock()
-		return err
-	})
-	return sum, err
+	return err
 }
 
 var (

@@ -17,25 +17,25 @@ import (
 
 // Defaults of the subscriptions of the sharded and streams buses.
 const (
-	// healthInterval is the silence after which a subscription connection
+	// busHealthInterval is the silence after which a busSub connection
 	// is pinged; a ping unanswered for another interval means a dead
 	// connection, which is replaced.
-	healthInterval = 2 * time.Second
-	// subQueueSize bounds the messages waiting for one subscription's
+	busHealthInterval = 2 * time.Second
+	// busQueueSize bounds the messages waiting for one busSub's
 	// callback; past it, messages are dropped (and logged).
-	subQueueSize = 4096
+	busQueueSize = 4096
 )
 
-// subscriber holds the pub/sub subscriptions of a bus: classic
+// busSubscriber holds the pub/sub subscriptions of a bus: classic
 // (SUBSCRIBE) or sharded (SSUBSCRIBE), one connection per Redis node (one
 // in all for a single server; a Redis Cluster routes a sharded channel to
-// its slot's node), opened with the first subscription and closed with
+// its slot's node), opened with the first busSub and closed with
 // the last. Each connection has a reader goroutine that pings it when
 // idle, replaces it when it dies and resubscribes, logging both. The
-// callbacks of each subscription, or of each delivery group
+// callbacks of each busSub, or of each delivery group
 // (queue.WithDeliveryGroup), run one at a time on a goroutine that exists
 // while messages wait (none when idle).
-type subscriber struct {
+type busSubscriber struct {
 	client  redis.UniversalClient
 	sharded bool
 	log     *slog.Logger
@@ -44,56 +44,56 @@ type subscriber struct {
 
 	mu      sync.Mutex // guards the fields below
 	closed  bool
-	conns   map[string]*subConn // by node address
-	chans   map[string]*subChannel
+	conns   map[string]*busConn // by node address
+	chans   map[string]*busChannel
 	waiting map[string]chan struct{} // subscriptions awaiting Redis's confirmation
-	lanes   map[any]*subLane         // the lanes of delivery groups
+	lanes   map[any]*busLane         // the lanes of delivery groups
 
 	wg sync.WaitGroup // reader and callback goroutines
 }
 
-// subChannel is one subscribed channel.
-type subChannel struct {
-	conn *subConn
-	subs map[*subscription]struct{}
+// busChannel is one subscribed channel.
+type busChannel struct {
+	conn *busConn
+	subs map[*busSub]struct{}
 }
 
-// subConn is one pub/sub connection and its reader.
-type subConn struct {
+// busConn is one pub/sub connection and its reader.
+type busConn struct {
 	addr  string
 	ps    *redis.PubSub
 	chans map[string]struct{}
 	stop  chan struct{}
 }
 
-func newSubscriber(client redis.UniversalClient, sharded bool, log *slog.Logger) *subscriber {
-	return &subscriber{
+func newBusSubscriber(client redis.UniversalClient, sharded bool, log *slog.Logger) *busSubscriber {
+	return &busSubscriber{
 		client:  client,
 		sharded: sharded,
 		log:     log,
-		conns:   make(map[string]*subConn),
-		chans:   make(map[string]*subChannel),
+		conns:   make(map[string]*busConn),
+		chans:   make(map[string]*busChannel),
 		waiting: make(map[string]chan struct{}),
-		lanes:   make(map[any]*subLane),
+		lanes:   make(map[any]*busLane),
 	}
 }
 
-// newPubSub returns a PubSub with no subscription (connected on first use).
-func (s *subscriber) newPubSub(ctx context.Context) *redis.PubSub {
+// newPubSub returns a PubSub with no busSub (connected on first use).
+func (s *busSubscriber) newPubSub(ctx context.Context) *redis.PubSub {
 	if s.sharded {
 		return s.client.SSubscribe(ctx)
 	}
 	return s.client.Subscribe(ctx)
 }
 
-func (s *subscriber) sub(ctx context.Context, ps *redis.PubSub, channels ...string) error {
+func (s *busSubscriber) sub(ctx context.Context, ps *redis.PubSub, channels ...string) error {
 	if s.sharded {
 		return ps.SSubscribe(ctx, channels...)
 	}
 	return ps.Subscribe(ctx, channels...)
 }
 
-func (s *subscriber) unsub(ctx context.Context, ps *redis.PubSub, channels ...string) error {
+func (s *busSubscriber) unsub(ctx context.Context, ps *redis.PubSub, channels ...string) error {
 	if s.sharded {
 		return ps.SUnsubscribe(ctx, channels...)
 	}
@@ -103,7 +103,7 @@ func (s *subscriber) unsub(ctx context.Context, ps *redis.PubSub, channels ...st
 // nodeOf returns the address of the node that serves channel: its slot's
 // master in a Redis Cluster with sharded pub/sub, else "" (one
 // connection).
-func (s *subscriber) nodeOf(ctx context.Context, channel string) (string, error) {
+func (s *busSubscriber) nodeOf(ctx context.Context, channel string) (string, error) {
 	cc, ok := s.client.(*redis.ClusterClient)
 	if !ok || !s.sharded {
 		return "", nil
@@ -116,15 +116,15 @@ func (s *subscriber) nodeOf(ctx context.Context, channel string) (string, error)
 }
 
 // isClosed reports whether close was called.
-func (s *subscriber) isClosed() bool {
+func (s *busSubscriber) isClosed() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.closed
 }
 
 // Subscribe implements queue.Bus: it returns once Redis has confirmed the
-// subscription.
-func (s *subscriber) Subscribe(ctx context.Context, channel string, fn func([]byte)) (func(), error) {
+// busSub.
+func (s *busSubscriber) Subscribe(ctx context.Context, channel string, fn func([]byte)) (func(), error) {
 	s.opMu.Lock()
 	defer s.opMu.Unlock()
 	s.mu.Lock()
@@ -132,7 +132,7 @@ func (s *subscriber) Subscribe(ctx context.Context, channel string, fn func([]by
 		s.mu.Unlock()
 		return nil, queue.ErrClosed
 	}
-	sub := &subscription{lane: s.lane(queue.DeliveryGroup(ctx)), fn: fn}
+	sub := &busSub{lane: s.lane(queue.DeliveryGroup(ctx)), fn: fn}
 	if ch := s.chans[channel]; ch != nil {
 		ch.subs[sub] = struct{}{}
 		s.mu.Unlock()
@@ -149,11 +149,11 @@ func (s *subscriber) Subscribe(ctx context.Context, channel string, fn func([]by
 	c := s.conns[addr]
 	fresh := c == nil
 	if fresh {
-		c = &subConn{addr: addr, ps: s.newPubSub(ctx), chans: make(map[string]struct{}), stop: make(chan struct{})}
+		c = &busConn{addr: addr, ps: s.newPubSub(ctx), chans: make(map[string]struct{}), stop: make(chan struct{})}
 		s.conns[addr] = c
 	}
 	c.chans[channel] = struct{}{}
-	s.chans[channel] = &subChannel{conn: c, subs: map[*subscription]struct{}{sub: {}}}
+	s.chans[channel] = &busChannel{conn: c, subs: map[*busSub]struct{}{sub: {}}}
 	s.waiting[channel] = confirmed
 	ps := c.ps
 	if fresh {
@@ -181,7 +181,7 @@ func (s *subscriber) Subscribe(ctx context.Context, channel string, fn func([]by
 
 // unsubscribeFunc returns the unsubscribe function of sub; it does not wait
 // for Redis (it may run from a callback).
-func (s *subscriber) unsubscribeFunc(channel string, sub *subscription) func() {
+func (s *busSubscriber) unsubscribeFunc(channel string, sub *busSub) func() {
 	var once sync.Once
 	return func() {
 		once.Do(func() {
@@ -197,10 +197,10 @@ func (s *subscriber) unsubscribeFunc(channel string, sub *subscription) func() {
 	}
 }
 
-// drop removes sub from channel; with the channel's last subscription it
+// drop removes sub from channel; with the channel's last busSub it
 // unsubscribes from Redis, and with its connection's last channel it closes
 // the connection. s.opMu is held.
-func (s *subscriber) drop(channel string, sub *subscription) {
+func (s *busSubscriber) drop(channel string, sub *busSub) {
 	s.mu.Lock()
 	ch := s.chans[channel]
 	if ch == nil {
@@ -242,7 +242,7 @@ func (s *subscriber) drop(channel string, sub *subscription) {
 
 // read receives the messages of c until it is stopped, pinging it when
 // idle and replacing it when it dies.
-func (s *subscriber) read(c *subConn) {
+func (s *busSubscriber) read(c *busConn) {
 	defer s.wg.Done()
 	ctx := context.Background()
 	ps := c.ps
@@ -250,7 +250,7 @@ func (s *subscriber) read(c *subConn) {
 	pingSent := false // a ping awaits its answer
 	backoff := 50 * time.Millisecond
 	for {
-		msg, err := ps.ReceiveTimeout(ctx, healthInterval)
+		msg, err := ps.ReceiveTimeout(ctx, busHealthInterval)
 		select {
 		case <-c.stop:
 			return
@@ -262,7 +262,7 @@ func (s *subscriber) read(c *subConn) {
 				if pingSent {
 					// The ping went unanswered: the connection is dead
 					// even if the socket is open. Replace it.
-					s.log.Warn("sio/redisq: subscription connection is not answering, reconnecting", "node", c.addr)
+					s.log.Warn("sio/redisq: busSub connection is not answering, reconnecting", "node", c.addr)
 					ps = s.replace(c)
 					down, pingSent = true, false
 					continue
@@ -271,7 +271,7 @@ func (s *subscriber) read(c *subConn) {
 				continue
 			}
 			if !down {
-				s.log.Warn("sio/redisq: subscription connection lost, reconnecting", "node", c.addr, "err", err)
+				s.log.Warn("sio/redisq: busSub connection lost, reconnecting", "node", c.addr, "err", err)
 				down = true
 			}
 			pingSent = false
@@ -304,7 +304,7 @@ func (s *subscriber) read(c *subConn) {
 }
 
 // replace closes c's PubSub and opens another with c's channels.
-func (s *subscriber) replace(c *subConn) *redis.PubSub {
+func (s *busSubscriber) replace(c *busConn) *redis.PubSub {
 	ctx := context.Background()
 	s.mu.Lock()
 	select {
@@ -328,7 +328,7 @@ func (s *subscriber) replace(c *subConn) *redis.PubSub {
 }
 
 // confirm wakes the Subscribe waiting for channel.
-func (s *subscriber) confirm(channel string) {
+func (s *busSubscriber) confirm(channel string) {
 	s.mu.Lock()
 	ch := s.waiting[channel]
 	delete(s.waiting, channel)
@@ -339,7 +339,7 @@ func (s *subscriber) confirm(channel string) {
 }
 
 // dispatch queues msg on the subscriptions of channel.
-func (s *subscriber) dispatch(channel string, msg []byte) {
+func (s *busSubscriber) dispatch(channel string, msg []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ch := s.chans[channel]
@@ -351,8 +351,8 @@ func (s *subscriber) dispatch(channel string, msg []byte) {
 	}
 }
 
-// close ends every subscription and waits for the goroutines.
-func (s *subscriber) close() {
+// close ends every busSub and waits for the goroutines.
+func (s *busSubscriber) close() {
 	s.opMu.Lock()
 	s.mu.Lock()
 	if s.closed {
@@ -382,69 +382,69 @@ func (s *subscriber) close() {
 	s.wg.Wait()
 }
 
-// subscription is one Subscribe call. Its callback runs on its lane: its
+// busSub is one Subscribe call. Its callback runs on its lane: its
 // own, or its delivery group's (queue.WithDeliveryGroup).
-type subscription struct {
-	lane    *subLane
+type busSub struct {
+	lane    *busLane
 	fn      func([]byte)
 	stopped atomic.Bool
 }
 
-func (sub *subscription) stop() { sub.stopped.Store(true) }
+func (sub *busSub) stop() { sub.stopped.Store(true) }
 
-// subLane runs callbacks one at a time, in the order their messages came,
+// busLane runs callbacks one at a time, in the order their messages came,
 // on a goroutine started when a message arrives and ending when none is
 // left.
-type subLane struct {
-	s    *subscriber
-	key  any // the delivery group; nil for a lone subscription
+type busLane struct {
+	s    *busSubscriber
+	key  any // the delivery group; nil for a lone busSub
 	refs int // subscriptions; guarded by s.mu
 
 	mu      sync.Mutex // guards the fields below
-	queue   []laneItem
+	queue   []busItem
 	running bool
 	dropped int
 }
 
-type laneItem struct {
-	sub *subscription
+type busItem struct {
+	sub *busSub
 	msg []byte
 }
 
-// lane returns the lane of a new subscription in the group key; s.mu is
+// lane returns the lane of a new busSub in the group key; s.mu is
 // held.
-func (s *subscriber) lane(key any) *subLane {
+func (s *busSubscriber) lane(key any) *busLane {
 	if key != nil {
 		if l := s.lanes[key]; l != nil {
 			l.refs++
 			return l
 		}
 	}
-	l := &subLane{s: s, key: key, refs: 1}
+	l := &busLane{s: s, key: key, refs: 1}
 	if key != nil {
 		s.lanes[key] = l
 	}
 	return l
 }
 
-// release drops a subscription of l; s.mu is held.
-func (s *subscriber) release(l *subLane) {
+// release drops a busSub of l; s.mu is held.
+func (s *busSubscriber) release(l *busLane) {
 	if l.refs--; l.refs == 0 && l.key != nil && s.lanes[l.key] == l {
 		delete(s.lanes, l.key)
 	}
 }
 
 // push queues msg for sub.
-func (l *subLane) push(sub *subscription, msg []byte) {
+func (l *busLane) push(sub *busSub, msg []byte) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.queue) >= subQueueSize {
+	if len(l.queue) >= busQueueSize {
 		if l.dropped++; l.dropped == 1 {
-			l.s.log.Warn("sio/redisq: a subscriber is too slow, dropping messages")
+			l.s.log.Warn("sio/redisq: a busSubscriber is too slow, dropping messages")
 		}
 		return
 	}
-	l.queue = append(l.queue, laneItem{sub, msg})
+	l.queue = append(l.queue, busItem{sub, msg})
 	if !l.running {
 		l.running = true
 		l.s.wg.Add(1)
@@ -452,7 +452,7 @@ func (l *subLane) push(sub *subscription, msg []byte) {
 	}
 }
 
-func (l *subLane) drain() {
+func (l *busLane) drain() {
 	defer l.s.wg.Done()
 	for {
 		l.mu.Lock()
@@ -464,7 +464,7 @@ func (l *subLane) drain() {
 			return
 		}
 		it := l.queue[0]
-		l.queue[0] = laneItem{}
+		l.queue[0] = busItem{}
 		l.queue = l.queue[1:]
 		l.mu.Unlock()
 		if !it.sub.stopped.Load() {
