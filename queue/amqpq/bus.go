@@ -44,6 +44,8 @@ type Bus struct {
 	name  string        // the node's queue
 	slots chan struct{} // one per unconfirmed publish
 
+	refusedEx sync.Map // exchange → the broker's refusal of its declaration
+
 	stop    chan struct{} // closed by Close
 	stopped chan struct{} // closed when the supervisor returns
 
@@ -153,6 +155,9 @@ func (b *Bus) Publish(ctx context.Context, channel string, msg []byte) error {
 		b.rlog.Warn("sio/amqpq: not connected, dropping published messages", "channel", channel)
 		return ErrNotConnected
 	}
+	if err, ok := b.refusedEx.Load(ExchangeOf(channel)); ok {
+		return fmt.Errorf("sio/amqpq: exchange %q: %w", ExchangeOf(channel), err.(error))
+	}
 	if s.blocked.Load() {
 		b.rlog.Warn("sio/amqpq: the broker blocks publishing, dropping published messages", "channel", channel)
 		return ErrBlocked
@@ -199,11 +204,10 @@ func (b *Bus) Subscribe(ctx context.Context, channel string, fn func(msg []byte)
 		return unsub, nil
 	}
 	if err := s.bind(ctx, ex); err != nil {
-		unsub()
-		var ae *amqp.Error
-		if errors.As(err, &ae) && !ae.Recover {
-			// A refusal (a wrong exchange type, access): the session is
-			// closed by the broker and reconnects without this exchange.
+		if refused(err) {
+			// The broker closed the channel: the session reconnects
+			// without this exchange.
+			unsub()
 			return nil, fmt.Errorf("sio/amqpq: binding to exchange %q: %w", ex, err)
 		}
 		b.exchanges[ex] = true
@@ -301,8 +305,7 @@ func (b *Bus) connect() (*session, error) {
 	if !b.opts.WriteOnly {
 		for ex := range b.exchanges {
 			if err := s.bind(context.Background(), ex); err != nil {
-				var ae *amqp.Error
-				if errors.As(err, &ae) && !ae.Recover {
+				if refused(err) {
 					// Refused for good (another exchange type under
 					// that name, access): stop asking.
 					delete(b.exchanges, ex)
@@ -318,6 +321,21 @@ func (b *Bus) connect() (*session, error) {
 	b.sess = s
 	b.mu.Unlock()
 	return s, nil
+}
+
+// refused reports whether err is the broker's refusal of a declaration or
+// binding (another exchange type or flags under the name, access), which
+// trying again does not change.
+func refused(err error) bool {
+	var ae *amqp.Error
+	if !errors.As(err, &ae) {
+		return false
+	}
+	switch ae.Code {
+	case amqp.PreconditionFailed, amqp.AccessRefused, amqp.NotAllowed:
+		return true
+	}
+	return false
 }
 
 // redact removes the password from an AMQP URL for the logs.

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	amqp "github.com/rabbitmq/amqp091-go"
+
 	"github.com/socketio-go/sio/core"
 	"github.com/socketio-go/sio/queue"
 	"github.com/socketio-go/sio/queue/amqpq"
@@ -163,4 +165,62 @@ func TestInFlightBound(t *testing.T) {
 	proxy.Stall(false)
 	in.waitN(t, "the publishes that went out", 1+bound)
 	waitFor(t, "publishing to work again", wait, func() bool { return bus.Publish(ctx, ch, []byte("again")) == nil })
+}
+
+// TestChannelClose: a channel closed by the broker (a refused exchange
+// declaration: another test's direct exchange under that name) fails that
+// Subscribe with the broker's reason, and the bus reconnects (channel
+// close notification) with its other subscriptions working again.
+func TestChannelClose(t *testing.T) {
+	broker := brokerURL(t)
+	ex := trackExchanges(t, broker)
+	logs := &logBuf{}
+	bus := newBus(t, broker, ex, amqpq.Options{Logger: logs.logger()})
+	good := uniq("sio-test") + "#/#"
+	in := newInbox()
+	subscribe(t, bus, good, in.add)
+
+	direct := uniq("sio-test")
+	ex.add(direct)
+	conn, err := amqp.Dial(broker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.ExchangeDeclare(direct, amqp.ExchangeDirect, false, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	_, err = bus.Subscribe(ctx, direct+"#/#", func([]byte) {})
+	var ae *amqp.Error
+	if !errors.As(err, &ae) || ae.Code != amqp.PreconditionFailed {
+		t.Fatalf("Subscribe to a direct exchange: %v, want PRECONDITION_FAILED", err)
+	}
+	waitFor(t, "the bus to reconnect", 5*time.Second, func() bool {
+		return strings.Contains(logs.String(), "reconnected") && bus.Connected()
+	})
+	publish(t, bus, good, []byte("after"))
+	if m := in.waitN(t, "the other subscription after reconnecting", 1); string(m[0]) != "after" {
+		t.Errorf("got %q", m[0])
+	}
+
+	// Publishing to it closes the publishing channel once; later
+	// publishes fail at once with the broker's reason.
+	_ = bus.Publish(ctx, direct+"#/#", []byte("x"))
+	waitFor(t, "the bus to reconnect again", 5*time.Second, func() bool {
+		return strings.Count(logs.String(), "reconnected") >= 2 && bus.Connected()
+	})
+	for range 3 {
+		if err := bus.Publish(ctx, direct+"#/#", []byte("x")); !errors.As(err, &ae) || ae.Code != amqp.PreconditionFailed {
+			t.Fatalf("Publish to the refused exchange: %v", err)
+		}
+	}
+	if n := strings.Count(logs.String(), "reconnected"); n != 2 {
+		t.Errorf("%d reconnections, want 2", n)
+	}
 }

@@ -140,6 +140,10 @@ func (s *session) publish(ctx context.Context, channel string, msg []byte) error
 	}
 	if !s.declared[ex] {
 		if err := s.pub.ExchangeDeclare(ex, amqp.ExchangeFanout, false, false, false, false, nil); err != nil {
+			if refused(err) {
+				s.b.refusedEx.Store(ex, err)
+				s.b.log.Error("sio/amqpq: the broker refuses the exchange; publishing to it fails", "exchange", ex, "err", err)
+			}
 			return fmt.Errorf("sio/amqpq: declaring exchange %q: %w", ex, err)
 		}
 		s.declared[ex] = true
