@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/socketio-go/sio/core"
 	"github.com/socketio-go/sio/queue"
 	"github.com/socketio-go/sio/queue/internal/controltest"
 )
@@ -34,7 +35,7 @@ func TestNodeInterop(t *testing.T) {
 			emit = controltest.QueueEmitter(em.Emitter)
 		}
 		m := NewManager(newBus(t, dbURL, opts), queue.Options{ChannelPrefix: prefix})
-		urls = append(urls, controltest.Start(t, name, m, emit).HTTP.URL)
+		urls = append(urls, controltest.Start(t, name, core.Options{ClientManager: m}, emit).HTTP.URL)
 	}
 	controltest.RunNode(t, node, nodeDir, "cluster.test.mjs", "DEBUG="+os.Getenv("SIO_NODE_DEBUG"),
 		"SIO_PG_URL="+dbURL, "SIO_PREFIX="+prefix, "SIO_TABLE="+opts.TableName,

@@ -94,12 +94,16 @@ type Server struct {
 	events []any // the server-side events received, [event, ...args] each
 }
 
-// Start starts a sio server named name with the control handlers on m;
+// Start starts a sio server named name with the control handlers and
+// opts (its ClientManager, Recovery...; AckTimeout 10s when zero);
 // emitter, when not nil, serves the "emitter*" operations. It is shut
 // down when the test ends.
-func Start(t *testing.T, name string, m core.ClientManager, emitter EmitterFunc) *Server {
+func Start(t *testing.T, name string, opts core.Options, emitter EmitterFunc) *Server {
 	t.Helper()
-	srv := core.NewServer(core.Options{ClientManager: m, AckTimeout: 10 * time.Second})
+	if opts.AckTimeout == 0 {
+		opts.AckTimeout = 10 * time.Second
+	}
+	srv := core.NewServer(opts)
 	cs := &Server{name: name, emitter: emitter}
 	root := srv.Of("/")
 	root.On("join", func(s *core.Socket, room string) string { s.Join(room); return "ok" })
