@@ -6,74 +6,11 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/socketio-go/sio/queue"
 	"github.com/socketio-go/sio/queue/amqpq"
 )
-
-// inbox collects the messages of one subscription.
-type inbox struct {
-	mu     sync.Mutex
-	msgs   [][]byte
-	notify chan struct{}
-}
-
-func newInbox() *inbox { return &inbox{notify: make(chan struct{}, 1)} }
-
-func (in *inbox) add(m []byte) {
-	in.mu.Lock()
-	in.msgs = append(in.msgs, bytes.Clone(m))
-	in.mu.Unlock()
-	select {
-	case in.notify <- struct{}{}:
-	default:
-	}
-}
-
-func (in *inbox) all() [][]byte {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return append([][]byte(nil), in.msgs...)
-}
-
-func (in *inbox) waitN(t testing.TB, what string, n int) [][]byte {
-	t.Helper()
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
-	for {
-		if m := in.all(); len(m) >= n {
-			return m
-		}
-		select {
-		case <-in.notify:
-		case <-timer.C:
-			t.Fatalf("%s: %d messages after %v, want %d", what, len(in.all()), wait, n)
-		}
-	}
-}
-
-func subscribe(t testing.TB, b queue.Bus, ch string, fn func([]byte)) func() {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
-	defer cancel()
-	u, err := b.Subscribe(ctx, ch, fn)
-	if err != nil {
-		t.Fatalf("Subscribe(%q): %v", ch, err)
-	}
-	return u
-}
-
-func publish(t testing.TB, b queue.Bus, ch string, msg []byte) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
-	defer cancel()
-	if err := b.Publish(ctx, ch, msg); err != nil {
-		t.Fatalf("Publish(%q): %v", ch, err)
-	}
-}
 
 // TestBusAcrossConnections: two buses (two connections, two queues) get
 // every message of the channels they subscribe to, the publisher's own
@@ -88,9 +25,9 @@ func TestBusAcrossConnections(t *testing.T) {
 	prefix := uniq("sio-test")
 	all, mine := prefix+"#/#", prefix+"#/#"+"0123456789abcdef#"
 	inA, inB, inMine := newInbox(), newInbox(), newInbox()
-	subscribe(t, a, all, inA.add)
-	subscribe(t, b, all, inB.add)
-	subscribe(t, b, mine, inMine.add)
+	subscribe(t, a, all, inA.Add)
+	subscribe(t, b, all, inB.Add)
+	subscribe(t, b, mine, inMine.Add)
 	const n = 300
 	for i := range n {
 		publish(t, a, all, fmt.Appendf(nil, "%d", i))
@@ -100,7 +37,7 @@ func TestBusAcrossConnections(t *testing.T) {
 	_, _ = rand.Read(large)
 	publish(t, a, all, large)
 	for name, in := range map[string]*inbox{"publisher": inA, "other": inB} {
-		msgs := in.waitN(t, name, n+1)
+		msgs := in.WaitN(t, name, n+1)
 		for i := range n {
 			if string(msgs[i]) != fmt.Sprint(i) {
 				t.Fatalf("%s: message %d is %q", name, i, msgs[i])
@@ -110,7 +47,7 @@ func TestBusAcrossConnections(t *testing.T) {
 			t.Errorf("%s: %d messages, last %d bytes", name, len(msgs), len(msgs[len(msgs)-1]))
 		}
 	}
-	if m := inMine.waitN(t, "reply channel", 1); len(m) != 1 || string(m[0]) != "reply" {
+	if m := inMine.WaitN(t, "reply channel", 1); len(m) != 1 || string(m[0]) != "reply" {
 		t.Errorf("reply channel got %q", m)
 	}
 	if a.QueueName() == "" || a.QueueName() == b.QueueName() {
@@ -130,9 +67,9 @@ func TestBusClose(t *testing.T) {
 	ch := uniq("sio-test") + "#/#"
 	ex.add(ch)
 	in := newInbox()
-	subscribe(t, b, ch, in.add)
+	subscribe(t, b, ch, in.Add)
 	publish(t, b, ch, []byte("x"))
-	in.waitN(t, "before close", 1)
+	in.WaitN(t, "before close", 1)
 	if err := b.Close(); err != nil {
 		t.Fatal(err)
 	}

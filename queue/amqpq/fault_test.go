@@ -16,35 +16,6 @@ import (
 	"github.com/socketio-go/sio/queue/internal/faultproxy"
 )
 
-// startServer returns a server on a queue manager over bus, shut down when
-// the test ends.
-func startServer(t *testing.T, bus queue.Bus, opts queue.Options, logs *logBuf) *core.Server {
-	t.Helper()
-	o := core.Options{ClientManager: queue.NewManager(bus, opts), AckTimeout: wait}
-	if logs != nil {
-		o.Logger = logs.logger()
-	}
-	srv := core.NewServer(o)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), wait)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	})
-	return srv
-}
-
-func waitFor(t testing.TB, what string, limit time.Duration, cond func() bool) time.Duration {
-	t.Helper()
-	start := time.Now()
-	for !cond() {
-		if time.Since(start) > limit {
-			t.Fatalf("timed out after %v waiting for %s", limit, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return time.Since(start)
-}
-
 // TestConnectionLoss cuts a node's broker connection while the other node
 // streams server-side events to it: the node logs the loss, fails its
 // publishes at once while disconnected, answers a request with a timeout
@@ -60,7 +31,7 @@ func TestConnectionLoss(t *testing.T) {
 	}
 	t.Cleanup(proxy.Close)
 	logs := &logBuf{}
-	busA := newBus(t, viaAddr(t, broker, proxy.Addr(), ""), ex, amqpq.Options{Logger: logs.logger()})
+	busA := newBus(t, viaAddr(t, broker, proxy.Addr(), ""), ex, amqpq.Options{Logger: logs.Logger()})
 	busB := newBus(t, broker, ex, amqpq.Options{})
 	qopts := queue.Options{ChannelPrefix: uniq("sio-test"), RequestTimeout: time.Second,
 		HeartbeatInterval: 200 * time.Millisecond, HeartbeatTimeout: 3 * time.Second}
@@ -134,12 +105,12 @@ func TestInFlightBound(t *testing.T) {
 	t.Cleanup(proxy.Close)
 	logs := &logBuf{}
 	const bound = 8
-	bus := newBus(t, viaAddr(t, broker, proxy.Addr(), ""), ex, amqpq.Options{MaxInFlight: bound, Logger: logs.logger()})
+	bus := newBus(t, viaAddr(t, broker, proxy.Addr(), ""), ex, amqpq.Options{MaxInFlight: bound, Logger: logs.Logger()})
 	ch := uniq("sio-test") + "#/#"
 	in := newInbox()
-	subscribe(t, bus, ch, in.add)
+	subscribe(t, bus, ch, in.Add)
 	publish(t, bus, ch, []byte("first")) // declares the exchange
-	in.waitN(t, "first", 1)
+	in.WaitN(t, "first", 1)
 	waitFor(t, "the first confirmation", wait, func() bool { return bus.InFlight() == 0 })
 
 	proxy.Stall(true)
@@ -163,7 +134,7 @@ func TestInFlightBound(t *testing.T) {
 		t.Errorf("%d drop log lines, want 1 (rate-limited):\n%s", n, logs)
 	}
 	proxy.Stall(false)
-	in.waitN(t, "the publishes that went out", 1+bound)
+	in.WaitN(t, "the publishes that went out", 1+bound)
 	waitFor(t, "publishing to work again", wait, func() bool { return bus.Publish(ctx, ch, []byte("again")) == nil })
 }
 
@@ -175,10 +146,10 @@ func TestChannelClose(t *testing.T) {
 	broker := brokerURL(t)
 	ex := trackExchanges(t, broker)
 	logs := &logBuf{}
-	bus := newBus(t, broker, ex, amqpq.Options{Logger: logs.logger()})
+	bus := newBus(t, broker, ex, amqpq.Options{Logger: logs.Logger()})
 	good := uniq("sio-test") + "#/#"
 	in := newInbox()
-	subscribe(t, bus, good, in.add)
+	subscribe(t, bus, good, in.Add)
 
 	direct := uniq("sio-test")
 	ex.add(direct)
@@ -205,7 +176,7 @@ func TestChannelClose(t *testing.T) {
 		return strings.Contains(logs.String(), "reconnected") && bus.Connected()
 	})
 	publish(t, bus, good, []byte("after"))
-	if m := in.waitN(t, "the other subscription after reconnecting", 1); string(m[0]) != "after" {
+	if m := in.WaitN(t, "the other subscription after reconnecting", 1); string(m[0]) != "after" {
 		t.Errorf("got %q", m[0])
 	}
 

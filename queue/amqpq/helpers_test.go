@@ -1,11 +1,7 @@
 package amqpq_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -18,12 +14,13 @@ import (
 
 	"github.com/socketio-go/sio/queue"
 	"github.com/socketio-go/sio/queue/amqpq"
+	"github.com/socketio-go/sio/queue/internal/bustest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // wait bounds every wait of these tests.
-const wait = 10 * time.Second
+const wait = bustest.Wait
 
 // brokerURL returns the URL of the test broker (SIO_AMQP_URL, or the
 // local RabbitMQ with guest/guest). The test skips when it is not
@@ -71,35 +68,6 @@ func brokerAddr(t testing.TB, broker string) string {
 		t.Fatal(err)
 	}
 	return u.Host
-}
-
-// uniq returns a name unique to this run.
-func uniq(prefix string) string {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	return prefix + "-" + hex.EncodeToString(b[:])
-}
-
-// logBuf is a concurrency-safe log sink.
-type logBuf struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-func (l *logBuf) logger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
 // exchanges records the exchanges a test's buses use, and deletes them
@@ -188,3 +156,18 @@ func newBus(t testing.TB, url string, ex *exchanges, opts amqpq.Options) tracked
 }
 
 var _ queue.Bus = tracked{}
+
+// The helpers shared with the other broker packages' tests.
+type (
+	inbox  = bustest.Inbox
+	logBuf = bustest.LogBuf
+)
+
+var (
+	newInbox    = bustest.NewInbox
+	subscribe   = bustest.Subscribe
+	publish     = bustest.Publish
+	waitFor     = bustest.WaitFor
+	uniq        = bustest.Uniq
+	startServer = bustest.StartServer
+)

@@ -28,9 +28,9 @@ func TestTLS(t *testing.T) {
 	bus := newBus(t, url, ex, amqpq.Options{TLS: &tls.Config{RootCAs: pool}})
 	ch := uniq("sio-test") + "#/#"
 	in := newInbox()
-	subscribe(t, bus, ch, in.add)
+	subscribe(t, bus, ch, in.Add)
 	publish(t, bus, ch, []byte("over tls"))
-	if m := in.waitN(t, "over TLS", 1); string(m[0]) != "over tls" {
+	if m := in.WaitN(t, "over TLS", 1); string(m[0]) != "over tls" {
 		t.Errorf("got %q", m[0])
 	}
 	if _, err := amqpq.New(url, amqpq.Options{}); err == nil {

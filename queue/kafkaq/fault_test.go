@@ -61,7 +61,7 @@ func (r *restartable) start() {
 func TestBrokerRestart(t *testing.T) {
 	broker, url := newRestartable(t)
 	logs := &logBuf{}
-	busA := newBus(t, url, kafkaq.Options{Logger: logs.logger()})
+	busA := newBus(t, url, kafkaq.Options{Logger: logs.Logger()})
 	busB := newBus(t, url, kafkaq.Options{})
 	qopts := queue.Options{ChannelPrefix: uniq("sio-test"), RequestTimeout: time.Second,
 		HeartbeatInterval: 200 * time.Millisecond, HeartbeatTimeout: 5 * time.Second}
@@ -128,12 +128,12 @@ func TestInFlightBound(t *testing.T) {
 	broker, url := newRestartable(t)
 	logs := &logBuf{}
 	const bound = 8
-	bus := newBus(t, url, kafkaq.Options{MaxInFlight: bound, DeliveryTimeout: time.Second, Logger: logs.logger()})
+	bus := newBus(t, url, kafkaq.Options{MaxInFlight: bound, DeliveryTimeout: time.Second, Logger: logs.Logger()})
 	ch := uniq("sio-test") + "#/#"
 	in := newInbox()
-	subscribe(t, bus, ch, in.add)
+	subscribe(t, bus, ch, in.Add)
 	publish(t, bus, ch, []byte("first"))
-	in.waitN(t, "first", 1)
+	in.WaitN(t, "first", 1)
 	waitFor(t, "the first acknowledgement", wait, func() bool { return bus.InFlight() == 0 })
 
 	broker.c.Close()
@@ -157,12 +157,12 @@ func TestInFlightBound(t *testing.T) {
 	}
 	broker.start()
 	waitFor(t, "the waiting records to be delivered or given up", wait, func() bool { return bus.InFlight() == 0 })
-	if n := len(in.all()) - 1; n != bound && !strings.Contains(logs.String(), "a record was not delivered") {
+	if n := len(in.All()) - 1; n != bound && !strings.Contains(logs.String(), "a record was not delivered") {
 		t.Errorf("%d of the %d waiting records delivered, and none logged as given up", n, bound)
 	}
 	publish(t, bus, ch, []byte("again"))
 	waitFor(t, "publishing to work again", wait, func() bool {
-		m := in.all()
+		m := in.All()
 		return string(m[len(m)-1]) == "again"
 	})
 }

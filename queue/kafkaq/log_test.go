@@ -36,7 +36,7 @@ func TestLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	plain := newInbox()
-	subscribe(t, b, ch, plain.add)
+	subscribe(t, b, ch, plain.Add)
 	var offs []string
 	for _, m := range []string{"one", "two", "three"} {
 		off, err := a.Append(ctx, ch, []byte(m))
@@ -51,7 +51,7 @@ func TestLog(t *testing.T) {
 			t.Errorf("log entry %d: %v, want %s %s", i, e, offs[i], m)
 		}
 	}
-	if m := plain.waitN(t, "the plain message", 1); len(m) != 1 || string(m[0]) != "plain" {
+	if m := plain.WaitN(t, "the plain message", 1); len(m) != 1 || string(m[0]) != "plain" {
 		t.Errorf("the plain subscription got %q", m)
 	}
 	var after []string

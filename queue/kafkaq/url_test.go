@@ -33,9 +33,9 @@ func TestTLSAndCredentials(t *testing.T) {
 		bus := newBus(t, url, trust)
 		ch := uniq("sio-test") + "#/#"
 		in := newInbox()
-		subscribe(t, bus, ch, in.add)
+		subscribe(t, bus, ch, in.Add)
 		publish(t, bus, ch, []byte("secured"))
-		if m := in.waitN(t, url, 1); string(m[0]) != "secured" {
+		if m := in.WaitN(t, url, 1); string(m[0]) != "secured" {
 			t.Errorf("%s: got %q", url, m[0])
 		}
 	}
@@ -75,11 +75,11 @@ func TestSeveralBrokers(t *testing.T) {
 	bus := newBus(t, "kafka://"+strings.Join(c.ListenAddrs(), ","), kafkaq.Options{})
 	ch := uniq("sio-test") + "#/#"
 	in := newInbox()
-	subscribe(t, bus, ch, in.add)
+	subscribe(t, bus, ch, in.Add)
 	for i := range 50 {
 		publish(t, bus, ch, []byte{byte(i)})
 	}
-	for i, m := range in.waitN(t, "messages", 50) {
+	for i, m := range in.WaitN(t, "messages", 50) {
 		if m[0] != byte(i) {
 			t.Fatalf("message %d is %d", i, m[0])
 		}
