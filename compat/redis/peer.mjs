@@ -8,18 +8,31 @@ import { once } from "node:events";
 import { Server } from "socket.io";
 import { io as ioc } from "socket.io-client";
 import { createClient } from "redis";
-import { createAdapter } from "@socket.io/redis-adapter";
+import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
+import { createAdapter as createStreamsAdapter } from "@socket.io/redis-streams-adapter";
 
-// startNode starts a Node.js server on the classic Redis adapter and
-// returns { name, url, io, close }.
-export async function startNode({ name, redisUrl, key }) {
+// adapters make the adapter of each format, on the prefix key for every
+// key and channel name.
+const adapters = {
+  classic: (pub, sub, key) => createAdapter(pub, sub, { key }),
+  sharded: (pub, sub, key) => createShardedAdapter(pub, sub, { channelPrefix: key, subscriptionMode: "dynamic" }),
+  streams: (pub, sub, key) =>
+    createStreamsAdapter(pub, { streamName: key, channelPrefix: key, sessionKeyPrefix: `${key}:session:` }),
+};
+
+// startNode starts a Node.js server on the Redis adapter of format
+// (classic, sharded or streams; with recovery, connection state recovery
+// on) and returns { name, url, io, close }.
+export async function startNode({ name, redisUrl, key, format = "classic", recovery = false }) {
   const pub = createClient({ url: redisUrl });
   const sub = pub.duplicate();
   pub.on("error", () => {});
   sub.on("error", () => {});
   await Promise.all([pub.connect(), sub.connect()]);
   const http = createServer();
-  const io = new Server(http, { adapter: createAdapter(pub, sub, { key }) });
+  const opts = { adapter: adapters[format](pub, sub, key) };
+  if (recovery) opts.connectionStateRecovery = { maxDisconnectionDuration: 60000 };
+  const io = new Server(http, opts);
   const events = [];
   const root = io.of("/");
   root.on("connection", (s) => {
