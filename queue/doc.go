@@ -1,10 +1,10 @@
 // Package queue links several Socket.IO servers into one cluster over a
 // publish/subscribe transport: NewManager returns a core.ClientManager
 // built on a Bus, and NewMemoryBus is a Bus inside one process. The broker
-// managers (Redis, RabbitMQ, Kafka, NATS) reuse the manager and only
-// implement Bus; the README of this directory has a table of the broker
-// packages: their formats, operations, recovery, emitters and fault
-// tests.
+// managers (Redis, RabbitMQ, Kafka, NATS, PostgreSQL) reuse the manager
+// and only implement Bus; the README of this directory has a table of the
+// broker packages: their formats, operations, recovery, emitters and
+// fault tests.
 //
 //	bus := queue.NewMemoryBus()
 //	a := core.NewServer(core.Options{ClientManager: queue.NewManager(bus, queue.Options{})})
