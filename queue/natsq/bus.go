@@ -33,19 +33,37 @@ type Bus struct {
 	log  *slog.Logger
 	rlog *busutil.RateLog
 
-	dropped atomic.Uint64 // publishes dropped for a full reconnect buffer
-	server  atomic.Value  // string: the server last connected to, redacted
-	running sync.WaitGroup
+	dropped atomic.Uint64  // publishes dropped for a full reconnect buffer
+	server  atomic.Value   // string: the server last connected to, redacted
+	running sync.WaitGroup // the callbacks running
+	laneWG  sync.WaitGroup // the lanes' goroutines
 
 	mu     sync.RWMutex // guards the fields below
 	closed bool
 	subs   map[*subscription]struct{}
+	lanes  map[any]*lane // the delivery groups' lanes
 }
 
 // subscription is one Subscribe.
 type subscription struct {
 	sub     *nats.Subscription
+	fn      func([]byte)
+	lane    *lane // or nil: the subscription's own goroutine (nats.go's)
 	stopped atomic.Bool
+}
+
+// lane delivers the messages of one delivery group's subscriptions
+// (queue.WithDeliveryGroup), in the order the connection received them,
+// on one goroutine: its subscriptions all push into ch (nats.go's channel
+// subscriptions, from the connection's reader).
+type lane struct {
+	key  any
+	ch   chan *nats.Msg
+	quit chan struct{}
+	refs int // guarded by Bus.mu
+
+	mu   sync.Mutex // guards subs
+	subs map[*nats.Subscription]*subscription
 }
 
 // New connects to the NATS servers of url (nats:// or tls://, with the
@@ -56,7 +74,8 @@ type subscription struct {
 // the bus logs the disconnection and the reconnection.
 func New(url string, opts Options) (*Bus, error) {
 	opts = opts.withDefaults()
-	b := &Bus{own: true, opts: opts, log: opts.Logger, rlog: busutil.NewRateLog(opts.Logger, time.Second), subs: make(map[*subscription]struct{})}
+	b := makeBus(opts)
+	b.own = true
 	nopts := []nats.Option{
 		nats.Name(opts.Name),
 		nats.MaxReconnects(-1),
@@ -100,8 +119,16 @@ func New(url string, opts Options) (*Bus, error) {
 // owns: Close leaves it open. Its reconnection settings and handlers are
 // the caller's; opts.Logger and opts.SubscriptionQueue are used.
 func NewWithConn(nc *nats.Conn, opts Options) *Bus {
-	opts = opts.withDefaults()
-	return &Bus{nc: nc, opts: opts, log: opts.Logger, rlog: busutil.NewRateLog(opts.Logger, time.Second), subs: make(map[*subscription]struct{})}
+	b := makeBus(opts.withDefaults())
+	b.nc = nc
+	return b
+}
+
+func makeBus(opts Options) *Bus {
+	return &Bus{
+		opts: opts, log: opts.Logger, rlog: busutil.NewRateLog(opts.Logger, time.Second),
+		subs: make(map[*subscription]struct{}), lanes: make(map[any]*lane),
+	}
 }
 
 // Conn returns the bus's NATS connection.
@@ -142,19 +169,39 @@ func (b *Bus) Publish(_ context.Context, channel string, msg []byte) error {
 
 // Subscribe implements queue.Bus with one NATS subscription. It returns
 // once the server has the subscription (or, while the connection is down,
-// once the client holds it: it is sent on reconnection).
+// once the client holds it: it is sent on reconnection). The subscriptions
+// of one delivery group (queue.WithDeliveryGroup) share one goroutine and
+// one queue of Options.SubscriptionQueue messages, in the order the
+// connection received them.
 func (b *Bus) Subscribe(ctx context.Context, channel string, fn func(msg []byte)) (func(), error) {
 	subject, err := Subject(channel)
 	if err != nil {
 		return nil, err
 	}
-	s := &subscription{}
+	s := &subscription{fn: fn}
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
 		return nil, queue.ErrClosed
 	}
-	ns, err := b.nc.Subscribe(subject, func(m *nats.Msg) { b.deliver(s, fn, m.Data) })
+	var ns *nats.Subscription
+	if key := queue.DeliveryGroup(ctx); key != nil {
+		s.lane = b.lane(key)
+		s.lane.mu.Lock() // before a message can arrive for ns
+		ns, err = b.nc.ChanSubscribe(subject, s.lane.ch)
+		if err == nil {
+			s.lane.subs[ns] = s
+		}
+		s.lane.mu.Unlock()
+		if err != nil {
+			b.dropLane(s.lane)
+		}
+	} else {
+		ns, err = b.nc.Subscribe(subject, func(m *nats.Msg) { b.deliver(s, fn, m.Data) })
+		if err == nil {
+			_ = ns.SetPendingLimits(b.opts.SubscriptionQueue, -1)
+		}
+	}
 	if err != nil {
 		b.mu.Unlock()
 		if errors.Is(err, nats.ErrConnectionClosed) {
@@ -162,7 +209,6 @@ func (b *Bus) Subscribe(ctx context.Context, channel string, fn func(msg []byte)
 		}
 		return nil, fmt.Errorf("sio/natsq: subscribing to %s: %w", subject, err)
 	}
-	_ = ns.SetPendingLimits(b.opts.SubscriptionQueue, -1)
 	s.sub = ns
 	b.subs[s] = struct{}{}
 	b.mu.Unlock()
@@ -177,6 +223,47 @@ func (b *Bus) Subscribe(ctx context.Context, channel string, fn func(msg []byte)
 		return nil, fmt.Errorf("sio/natsq: subscribing to %s: %w", subject, err)
 	}
 	return unsubscribe, nil
+}
+
+// lane returns the lane of a delivery group, started when it is new; b.mu
+// is held.
+func (b *Bus) lane(key any) *lane {
+	l := b.lanes[key]
+	if l == nil {
+		l = &lane{key: key, ch: make(chan *nats.Msg, b.opts.SubscriptionQueue), quit: make(chan struct{}), subs: make(map[*nats.Subscription]*subscription)}
+		b.lanes[key] = l
+		b.laneWG.Add(1)
+		go b.runLane(l)
+	}
+	l.refs++
+	return l
+}
+
+// dropLane releases a reference to l, stopping it with the last; b.mu is
+// held.
+func (b *Bus) dropLane(l *lane) {
+	if l.refs--; l.refs == 0 {
+		delete(b.lanes, l.key)
+		close(l.quit)
+	}
+}
+
+// runLane delivers a lane's messages until it stops.
+func (b *Bus) runLane(l *lane) {
+	defer b.laneWG.Done()
+	for {
+		select {
+		case <-l.quit:
+			return
+		case m := <-l.ch:
+			l.mu.Lock()
+			s := l.subs[m.Sub]
+			l.mu.Unlock()
+			if s != nil {
+				b.deliver(s, s.fn, m.Data)
+			}
+		}
+	}
 }
 
 // deliver runs fn for a message of s, unless s or the bus has stopped.
@@ -223,10 +310,19 @@ func (b *Bus) unsubscribe(s *subscription) {
 	if s.stopped.Swap(true) {
 		return
 	}
-	b.mu.Lock()
-	delete(b.subs, s)
-	b.mu.Unlock()
 	_ = s.sub.Unsubscribe()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return
+	}
+	delete(b.subs, s)
+	if s.lane != nil {
+		s.lane.mu.Lock()
+		delete(s.lane.subs, s.sub)
+		s.lane.mu.Unlock()
+		b.dropLane(s.lane)
+	}
 }
 
 // Close implements queue.Bus: it ends the subscriptions, closes the
@@ -239,8 +335,11 @@ func (b *Bus) Close() error {
 		return nil
 	}
 	b.closed = true
-	subs := b.subs
-	b.subs = nil
+	subs, lanes := b.subs, b.lanes
+	b.subs, b.lanes = nil, nil
+	for _, l := range lanes {
+		close(l.quit)
+	}
 	b.mu.Unlock()
 	for s := range subs {
 		s.stopped.Store(true)
@@ -252,6 +351,7 @@ func (b *Bus) Close() error {
 		b.nc.Close()
 	}
 	b.running.Wait()
+	b.laneWG.Wait()
 	return nil
 }
 

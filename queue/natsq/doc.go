@@ -32,7 +32,10 @@
 // Core NATS delivers each message at most once to the subscriptions that
 // exist when it is published, in publishing order for each connection.
 // Every Subscribe is one NATS subscription, which the server has when
-// Subscribe returns. The client reconnects forever (Options.ReconnectWait
+// Subscribe returns. The subscriptions of one delivery group
+// (queue.WithDeliveryGroup: the manager's channels of one namespace, its
+// room channels in the dynamic subscription modes included) share one
+// goroutine, in the order the connection received their messages. The client reconnects forever (Options.ReconnectWait
 // between attempts, a connection that leaves two pings of
 // Options.PingInterval unanswered is lost), resubscribes, and the bus logs
 // the disconnection and the reconnection. While the connection is down,
