@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
-	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -166,49 +165,4 @@ func (s *natsServer) restart() {
 	s.t.Helper()
 	s.stop()
 	s.start()
-}
-
-// logBuffer is a slog handler's destination that tests read.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-// count returns the number of lines containing s.
-func (l *logBuffer) count(s string) int { return strings.Count(l.String(), s) }
-
-// newLogger returns a logger writing text lines to a buffer the test
-// reads; the lines go to the test log when the test fails.
-func newLogger(t testing.TB) (*slog.Logger, *logBuffer) {
-	lb := &logBuffer{}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Log("log lines:\n" + lb.String())
-		}
-	})
-	return slog.New(slog.NewTextHandler(lb, &slog.HandlerOptions{Level: slog.LevelDebug})), lb
-}
-
-// waitFor polls cond until it holds or d passes.
-func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }

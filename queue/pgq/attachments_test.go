@@ -13,6 +13,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/socketio-go/sio/queue"
+	"github.com/socketio-go/sio/queue/internal/faulttest"
 	"github.com/socketio-go/sio/queue/internal/livetest"
 )
 
@@ -184,7 +185,7 @@ func TestCleanup(t *testing.T) {
 	opts.CleanupInterval = 200 * time.Millisecond
 	newBus(t, dbURL, opts)
 	exec(t, dbURL, "INSERT INTO "+opts.TableName+" (payload, created_at) VALUES ('\\x01', now() - interval '1 hour'), ('\\x02', now() + interval '1 hour')")
-	waitFor(t, "the old attachment to be deleted", func() bool { return count(t, dbURL, opts.TableName) == 1 })
+	faulttest.WaitFor(t, livetest.Wait, "the old attachment to be deleted", func() bool { return count(t, dbURL, opts.TableName) == 1 })
 	var p []byte
 	ctx := context.Background()
 	c, err := pgx.Connect(ctx, dbURL)
@@ -194,17 +195,5 @@ func TestCleanup(t *testing.T) {
 	defer c.Close(ctx)
 	if err := c.QueryRow(ctx, "SELECT payload FROM "+opts.TableName).Scan(&p); err != nil || !bytes.Equal(p, []byte{2}) {
 		t.Errorf("left %x, %v; want the recent attachment", p, err)
-	}
-}
-
-// waitFor polls cond until it holds or livetest.Wait passes.
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(livetest.Wait)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
