@@ -9,6 +9,7 @@ import (
 
 	"github.com/socketio-go/sio/core"
 	"github.com/socketio-go/sio/queue"
+	"github.com/socketio-go/sio/queue/internal/bustest"
 	"github.com/socketio-go/sio/queue/internal/faulttest"
 	"github.com/socketio-go/sio/queue/internal/livetest"
 )
@@ -80,7 +81,7 @@ func TestReconnectBufferDrops(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.stop()
-	faulttest.WaitFor(t, faulttest.Reconnect, "the outage", func() bool { return !b.Connected() })
+	bustest.WaitFor(t, "the outage", faulttest.Reconnect, func() bool { return !b.Connected() })
 	msg := []byte(strings.Repeat("x", 100))
 	sent, dropped := 0, 0
 	for range 200 {

@@ -13,7 +13,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/socketio-go/sio/queue"
-	"github.com/socketio-go/sio/queue/internal/faulttest"
+	"github.com/socketio-go/sio/queue/internal/bustest"
 	"github.com/socketio-go/sio/queue/internal/livetest"
 )
 
@@ -185,7 +185,7 @@ func TestCleanup(t *testing.T) {
 	opts.CleanupInterval = 200 * time.Millisecond
 	newBus(t, dbURL, opts)
 	exec(t, dbURL, "INSERT INTO "+opts.TableName+" (payload, created_at) VALUES ('\\x01', now() - interval '1 hour'), ('\\x02', now() + interval '1 hour')")
-	faulttest.WaitFor(t, livetest.Wait, "the old attachment to be deleted", func() bool { return count(t, dbURL, opts.TableName) == 1 })
+	bustest.WaitFor(t, "the old attachment to be deleted", livetest.Wait, func() bool { return count(t, dbURL, opts.TableName) == 1 })
 	var p []byte
 	ctx := context.Background()
 	c, err := pgx.Connect(ctx, dbURL)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/socketio-go/sio/core"
 	"github.com/socketio-go/sio/queue"
+	"github.com/socketio-go/sio/queue/internal/bustest"
 	"github.com/socketio-go/sio/queue/internal/faultproxy"
 	"github.com/socketio-go/sio/queue/internal/faulttest"
 	"github.com/socketio-go/sio/queue/internal/livetest"
@@ -77,7 +78,7 @@ func TestTerminatedMidBroadcast(t *testing.T) {
 		hosts = append(hosts, h)
 	}
 	a, b := hosts[0], hosts[1]
-	faulttest.WaitFor(t, livetest.Wait, "two servers", func() bool { return a.ServerCount(context.Background()) == 2 })
+	bustest.WaitFor(t, "two servers", livetest.Wait, func() bool { return a.ServerCount(context.Background()) == 2 })
 	cl, _ := b.Connect(t, "/", "", nil)
 	for i := range 50 {
 		_ = a.Emit("tick", i)
@@ -85,7 +86,7 @@ func TestTerminatedMidBroadcast(t *testing.T) {
 			terminate(t, dbURL, opts.ApplicationName)
 		}
 	}
-	faulttest.WaitFor(t, faulttest.Reconnect, "the reconnections", func() bool {
+	bustest.WaitFor(t, "the reconnections", faulttest.Reconnect, func() bool {
 		return logs.Count("sio/pgq: reconnected the listening connection") >= 2
 	})
 	// Broadcasts again until one arrives (b may LISTEN again after a's

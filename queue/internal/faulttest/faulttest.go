@@ -5,7 +5,6 @@
 package faulttest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/socketio-go/sio/core"
 	"github.com/socketio-go/sio/queue"
+	"github.com/socketio-go/sio/queue/internal/bustest"
 	"github.com/socketio-go/sio/queue/internal/livetest"
 )
 
@@ -39,11 +39,8 @@ type Broker struct {
 	Connected func() bool
 }
 
-// Logs is a log destination the scenario reads.
-type Logs struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
+// Logs is a log destination the scenario's callers read.
+type Logs struct{ bustest.LogBuf }
 
 // NewLogs returns a logger writing text lines to a Logs; the lines go to
 // the test log when t fails.
@@ -54,21 +51,7 @@ func NewLogs(t testing.TB) (*slog.Logger, *Logs) {
 			t.Log("log lines:\n" + l.String())
 		}
 	})
-	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug})), l
-}
-
-// Write implements io.Writer.
-func (l *Logs) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-// String returns the lines written so far.
-func (l *Logs) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
+	return l.Logger(), l
 }
 
 // Count returns the number of lines containing s.
@@ -80,18 +63,6 @@ func (l *Logs) Count(s string) int {
 		}
 	}
 	return n
-}
-
-// WaitFor polls cond until it holds or d passes.
-func WaitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // RunRestart runs the scenario on two servers whose managers newManager
@@ -115,7 +86,7 @@ func RunRestart(t *testing.T, newManager func() core.ClientManager, br Broker) {
 		hosts = append(hosts, livetest.Serve(srv))
 	}
 	a, b := hosts[0], hosts[1]
-	WaitFor(t, livetest.Wait, "both servers to count 2 servers", func() bool {
+	bustest.WaitFor(t, "both servers to count 2 servers", livetest.Wait, func() bool {
 		return a.ServerCount(context.Background()) == 2 && b.ServerCount(context.Background()) == 2
 	})
 	cl, sid := b.Connect(t, "/", "", nil)
@@ -139,9 +110,9 @@ func RunRestart(t *testing.T, newManager func() core.ClientManager, br Broker) {
 			time.Sleep(2 * time.Millisecond)
 		}
 	})
-	WaitFor(t, livetest.Wait, "broadcasts to flow", func() bool { return sent.Load() > 20 })
+	bustest.WaitFor(t, "broadcasts to flow", livetest.Wait, func() bool { return sent.Load() > 20 })
 	br.Cut()
-	WaitFor(t, livetest.Wait, "the buses to notice the outage", func() bool { return !br.Connected() })
+	bustest.WaitFor(t, "the buses to notice the outage", livetest.Wait, func() bool { return !br.Connected() })
 
 	// Requests fail instead of hanging.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*RequestTimeout)
@@ -167,7 +138,7 @@ func RunRestart(t *testing.T, newManager func() core.ClientManager, br Broker) {
 
 	br.Restore()
 	restored := time.Now()
-	WaitFor(t, Reconnect, "the buses to reconnect", br.Connected)
+	bustest.WaitFor(t, "the buses to reconnect", Reconnect, br.Connected)
 	t.Logf("reconnected %v after the broker came back", time.Since(restored).Round(time.Millisecond))
 	close(stop)
 	wg.Wait()
@@ -198,7 +169,7 @@ func RunRestart(t *testing.T, newManager func() core.ClientManager, br Broker) {
 	if d := time.Since(restored); d > Reconnect {
 		t.Errorf("the first broadcast after the broker came back arrived after %v", d)
 	}
-	WaitFor(t, livetest.Wait, "FetchSockets from a to see b's socket", func() bool {
+	bustest.WaitFor(t, "FetchSockets from a to see b's socket", livetest.Wait, func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*RequestTimeout)
 		defer cancel()
 		socks, err := a.FetchSockets(ctx)
