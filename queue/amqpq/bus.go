@@ -186,7 +186,7 @@ func (b *Bus) Subscribe(ctx context.Context, channel string, fn func(msg []byte)
 		return nil, ErrWriteOnly
 	}
 	ex := ExchangeOf(channel)
-	unsub, _, ok := b.fan.Add(channel, fn)
+	unsub, _, ok := b.fan.AddGroup(channel, queue.DeliveryGroup(ctx), fn)
 	if !ok {
 		return nil, queue.ErrClosed
 	}

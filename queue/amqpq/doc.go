@@ -33,7 +33,9 @@
 // dropped with ErrInFlight and logged (one line per second at most).
 // The consumer acknowledges deliveries in batches, with a QoS prefetch of
 // Options.Prefetch. Each subscription has its own goroutine and a queue
-// of Options.SubscriptionQueue messages; a full queue drops (and logs)
+// of Options.SubscriptionQueue messages, or shares those of its delivery
+// group (queue.WithDeliveryGroup: the channels of one exchange arrive
+// through the node's one queue, in order); a full queue drops (and logs)
 // the message for that subscription only.
 //
 // # Connection loss

@@ -1,6 +1,7 @@
 package kafkaq
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -88,7 +89,7 @@ func New(url string, opts Options) (*Bus, error) {
 		kgo.ProducerLinger(0),
 		kgo.MaxBufferedRecords(opts.MaxInFlight+1),
 		kgo.UnknownTopicRetries(-1),
-		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)),
+		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(namespaceHasher)),
 	)
 	switch opts.Acks {
 	case AcksLeader:
@@ -134,6 +135,25 @@ func TopicOf(channel string) string {
 		s = "_" + s
 	}
 	return s[:min(len(s), 249)]
+}
+
+// namespaceHasher picks a record's partition from the namespace part of
+// its key ("<prefix>#<nsp>#" of "<prefix>#<nsp>#<room or uid>#"), so that
+// every channel of a namespace is in one partition and one server's
+// messages on them keep their order (FNV-1a).
+func namespaceHasher(key []byte, n int) int {
+	end := len(key)
+	if i := bytes.IndexByte(key, '#'); i >= 0 {
+		if j := bytes.IndexByte(key[i+1:], '#'); j >= 0 {
+			end = i + 1 + j + 1
+		}
+	}
+	h := uint32(2166136261)
+	for _, c := range key[:end] {
+		h ^= uint32(c)
+		h *= 16777619
+	}
+	return int(h&0x7fffffff) % n
 }
 
 // InFlight returns the number of records awaiting the broker's
@@ -189,7 +209,7 @@ func (b *Bus) Subscribe(ctx context.Context, channel string, fn func(msg []byte)
 		return nil, ErrWriteOnly
 	}
 	topic := TopicOf(channel)
-	unsub, _, ok := b.fan.Add(channel, fn)
+	unsub, _, ok := b.fan.AddGroup(channel, queue.DeliveryGroup(ctx), fn)
 	if !ok {
 		return nil, queue.ErrClosed
 	}

@@ -14,9 +14,12 @@
 // first '#' (TopicOf): the manager's ChannelPrefix, "socket.io" by
 // default, so one topic per cluster. The bus creates a missing topic
 // (Options.Partitions and Options.ReplicationFactor, the broker's
-// defaults when zero). Each record has the channel as key, so the records
-// of one channel stay in one partition, in publishing order, and the
-// message as value. A record without key (as python-socketio's
+// defaults when zero). Each record has the channel as key and the message
+// as value; its partition is chosen from the namespace part of the key
+// ("<prefix>#<nsp>#"), so that every channel of a namespace (its own, its
+// rooms', its servers' reply channels) is in one partition and one
+// server's messages on them keep their order, as queue's delivery groups
+// expect (queue.WithDeliveryGroup). A record without key (as python-socketio's
 // KafkaManager produces them) belongs to the channel named like its topic.
 //
 // # Consumption

@@ -31,13 +31,16 @@ func TestBusConformance(t *testing.T) {
 }
 
 // TestClusterConformance runs every cluster operation on servers with a
-// Kafka client each, in both encodings.
+// Kafka client each, in both encodings, and with per-room channels.
 func TestClusterConformance(t *testing.T) {
 	_, url := newKafka(t)
-	for _, enc := range []queue.Encoding{queue.EncodingMsgpack, queue.EncodingJSON} {
-		t.Run(enc.String(), func(t *testing.T) {
+	for _, tc := range []struct {
+		enc  queue.Encoding
+		mode queue.SubscriptionMode
+	}{{queue.EncodingMsgpack, queue.SubscriptionStatic}, {queue.EncodingJSON, queue.SubscriptionStatic}, {queue.EncodingMsgpack, queue.SubscriptionDynamic}} {
+		t.Run(tc.enc.String()+"/"+tc.mode.String(), func(t *testing.T) {
 			queuetest.RunCluster(t, func(t *testing.T) func() core.ClientManager {
-				opts := queue.Options{ChannelPrefix: uniq("sio-test"), Encoding: enc}
+				opts := queue.Options{ChannelPrefix: uniq("sio-test"), Encoding: tc.enc, SubscriptionMode: tc.mode}
 				return func() core.ClientManager {
 					return queue.NewManager(newBus(t, url, kafkaq.Options{}), opts)
 				}

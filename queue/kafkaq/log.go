@@ -145,7 +145,7 @@ func (b *LogBus) Append(ctx context.Context, channel string, msg []byte) (string
 // SubscribeLog implements queue.LogBus: like Subscribe, for the log
 // records of the channel, with their offsets.
 func (b *LogBus) SubscribeLog(ctx context.Context, channel string, fn func(offset string, msg []byte)) (func(), error) {
-	unsub, _, ok := b.logFan.Add(channel, func(e logEntry) { fn(e.offset, e.msg) })
+	unsub, _, ok := b.logFan.AddGroup(channel, queue.DeliveryGroup(ctx), func(e logEntry) { fn(e.offset, e.msg) })
 	if !ok {
 		return nil, queue.ErrClosed
 	}
