@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/socketio-go/sio/queue"
@@ -185,17 +186,34 @@ func (b *Bus) Publish(_ context.Context, channel string, msg []byte) error {
 // InFlight returns the number of messages waiting to be sent.
 func (b *Bus) InFlight() int { return len(b.out) }
 
-// write sends the queued messages, in order, until Close.
+// maxBatch bounds the messages the writer sends in one round trip.
+const maxBatch = 64
+
+// write sends the queued messages, in order, until Close: what is queued
+// goes in one round trip (a pipeline with one transaction per message,
+// so no two are merged), an attachment on its own.
 func (b *Bus) write() {
 	defer b.wg.Done()
+	batch := make([]outMsg, 0, maxBatch)
 	for {
 		select {
 		case <-b.stop:
 			b.flush()
 			return
 		case m := <-b.out:
-			b.send(m)
+			batch = append(batch[:0], m)
 		}
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case m := <-b.out:
+				batch = append(batch, m)
+			default:
+				break fill
+			}
+		}
+		b.sendAll(batch)
+		clear(batch) // drop the references to the messages
 	}
 }
 
@@ -205,10 +223,32 @@ func (b *Bus) flush() {
 	for time.Now().Before(deadline) {
 		select {
 		case m := <-b.out:
-			b.send(m)
+			b.sendAll([]outMsg{m})
 		default:
 			return
 		}
+	}
+}
+
+// sendAll sends msgs in order: the runs of direct ones in a pipeline each,
+// the attached ones one by one.
+func (b *Bus) sendAll(msgs []outMsg) {
+	for len(msgs) > 0 {
+		n := 0
+		for n < len(msgs) && b.direct(msgs[n].msg) {
+			n++
+		}
+		if n == 0 {
+			b.send(msgs[0])
+			msgs = msgs[1:]
+			continue
+		}
+		if n == 1 {
+			b.send(msgs[0])
+		} else {
+			b.notifyAll(msgs[:n])
+		}
+		msgs = msgs[n:]
 	}
 }
 
@@ -224,6 +264,55 @@ func (b *Bus) send(m outMsg) {
 	}
 	if err != nil {
 		b.rlog.Warn("sio/pgq: cannot send a message, dropped", "channel", m.channel, "len", len(m.msg), "err", err)
+	}
+}
+
+// notifyAll sends direct messages in one round trip: a pipeline with a
+// synchronisation point after each, so each is its own transaction (a
+// transaction would merge identical notifications, and one failure would
+// undo the others).
+func (b *Bus) notifyAll(msgs []outMsg) {
+	ctx, cancel := context.WithTimeout(context.Background(), b.lcfg.ConnectTimeout+5*time.Second)
+	defer cancel()
+	fail := func(n int, err error) {
+		b.rlog.Warn("sio/pgq: cannot send messages, dropped", "messages", n, "err", err)
+	}
+	conn, err := b.pool.Acquire(ctx)
+	if err != nil {
+		fail(len(msgs), err)
+		return
+	}
+	defer conn.Release()
+	p := conn.Conn().PgConn().StartPipeline(ctx)
+	for _, m := range msgs {
+		p.SendQueryParams("SELECT pg_notify($1, $2)", [][]byte{[]byte(m.channel), m.msg}, nil, nil, nil)
+		p.SendPipelineSync()
+	}
+	if err := p.Flush(); err != nil {
+		fail(len(msgs), err)
+		_ = p.Close()
+		return
+	}
+	failed := 0
+	var last error
+	for range msgs {
+		res, err := p.GetResults()
+		if rr, ok := res.(*pgconn.ResultReader); ok {
+			_, err = rr.Close()
+		}
+		if err != nil {
+			failed, last = failed+1, err
+		}
+		if _, err := p.GetResults(); err != nil { // the synchronisation point
+			failed, last = len(msgs), err
+			break
+		}
+	}
+	if err := p.Close(); err != nil && last == nil {
+		failed, last = len(msgs), err
+	}
+	if failed > 0 {
+		fail(failed, last)
 	}
 }
 

@@ -45,7 +45,9 @@
 // A notification reaches the connections that LISTEN when its
 // transaction commits, each once, in commit order: a server that is not
 // listening then never gets it. Publish queues the message for one
-// writer, which sends the queued messages in order; at most
+// writer, which sends the queued messages in order, up to 64 in one round
+// trip (a pipeline with one transaction per message: PostgreSQL merges
+// identical notifications of one transaction); at most
 // Options.MaxInFlight wait, and a Publish beyond that is dropped
 // (ErrDropped, counted by Dropped, one log line a second at most). A
 // message the writer cannot send (the server is unreachable) is dropped
