@@ -25,6 +25,7 @@
 //	classic  NewManager, NewEmitter: @socket.io/redis-adapter's createAdapter and @socket.io/redis-emitter
 //	sharded  NewShardedManager, NewShardedEmitter: @socket.io/redis-adapter's createShardedAdapter (Redis ≥ 7)
 //	streams  NewStreamsManager, NewStreamsEmitter: @socket.io/redis-streams-adapter 0.3, with recovery on any server
+//	python   pymsg.NewManager, pymsg.NewEmitter on a Bus: python-socketio's RedisManager (5.14 and later)
 //
 // # The classic format
 //
@@ -83,6 +84,31 @@
 // REMOTE_JOIN, REMOTE_LEAVE, REMOTE_DISCONNECT and SERVER_SIDE_EMIT
 // requests without a request id. It cannot receive acknowledgements (no
 // server or client answers an emitter), as @socket.io/redis-emitter says.
+//
+// # python-socketio's format
+//
+// Bus is Redis pub/sub as a queue.Bus (PUBLISH, SUBSCRIBE; PUBSUB NUMSUB
+// as a queue.SubscriberCounter). Package pymsg's manager and emitter on a
+// Bus speak python-socketio's RedisManager and AsyncRedisManager format
+// from 5.14 on: every namespace on the channel "socketio", JSON messages
+// {method: emit, disconnect, enter_room, leave_room, close_room or
+// callback, ..., host_id} (see package pymsg for the fields, and for what
+// the format carries: no FetchSockets of other servers, no server-side
+// events, acknowledgements from one socket only):
+//
+//	bus := redisq.NewBus(client, redisq.BusOptions{})
+//	srv := core.NewServer(core.Options{ClientManager: pymsg.NewManager(bus, pymsg.Options{})})
+//
+// Messages are JSON only, never pickle: python-socketio before 5.14
+// (Debian 12's 5.7 among them) pickles its messages, and unpickling runs
+// whatever code a message names, so anyone able to publish on the channel
+// could run code in every server; such a message is logged and dropped.
+// Those versions read JSON, though (they try pickle, then JSON): sio's
+// emits (with pymsg.Options.SingleValue, as 5.7 reads one argument),
+// close_room and disconnect reach their clients; their own messages and
+// acknowledgements do not reach sio's servers. A Bus also carries
+// package queue's own cluster messages (queue.NewManager), a cluster of
+// sio servers only.
 //
 // # Connections and faults
 //

@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/queue/pymsg"
 	"github.com/socketio-go/sio/queue/redisq"
 	"github.com/socketio-go/sio/stdsio"
 )
@@ -73,4 +74,24 @@ func ExampleNewFormatManager() {
 	defer srv.Shutdown(context.Background())
 	fmt.Println(redisq.Formats()[0])
 	// Output: classic
+}
+
+// A server of a python-socketio cluster on Redis (RedisManager on the
+// channel "socketio"), and a worker process emitting to its clients as
+// RedisManager(write_only=True) would.
+func ExampleNewBus() {
+	client, err := redisq.NewClient("redis://127.0.0.1:6379")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	bus := redisq.NewBus(client, redisq.BusOptions{})
+	defer bus.Close()
+	srv := core.NewServer(core.Options{ClientManager: pymsg.NewManager(bus, pymsg.Options{})})
+	defer srv.Shutdown(context.Background())
+
+	worker := pymsg.NewEmitter(redisq.NewBus(client, redisq.BusOptions{}), pymsg.Options{})
+	if err := worker.To("room1").Emit(context.Background(), "news", map[string]any{"title": "hello"}); err != nil {
+		log.Print(err)
+	}
 }
