@@ -38,6 +38,7 @@ type Bus struct {
 	table string
 
 	out     chan outMsg   // the messages waiting to be sent
+	slots   chan struct{} // one per message queued or being sent
 	stop    chan struct{} // closed by Close
 	stopCtx context.Context
 	cancel  context.CancelFunc
@@ -110,6 +111,7 @@ func New(ctx context.Context, url string, opts Options) (*Bus, error) {
 		lcfg:      cc.Copy(),
 		table:     opts.TableName,
 		out:       make(chan outMsg, opts.MaxInFlight),
+		slots:     make(chan struct{}, opts.MaxInFlight),
 		stop:      make(chan struct{}),
 		listens:   make(map[string]int),
 		listenedC: make(chan struct{}),
@@ -174,7 +176,8 @@ func (b *Bus) Publish(_ context.Context, channel string, msg []byte) error {
 		return queue.ErrClosed
 	}
 	select {
-	case b.out <- outMsg{channel: pg, msg: msg}:
+	case b.slots <- struct{}{}:
+		b.out <- outMsg{channel: pg, msg: msg} // never blocks: out holds as many as slots
 		return nil
 	default:
 		n := b.dropped.Add(1)
@@ -183,8 +186,8 @@ func (b *Bus) Publish(_ context.Context, channel string, msg []byte) error {
 	}
 }
 
-// InFlight returns the number of messages waiting to be sent.
-func (b *Bus) InFlight() int { return len(b.out) }
+// InFlight returns the number of messages queued or being sent.
+func (b *Bus) InFlight() int { return len(b.slots) }
 
 // maxBatch bounds the messages the writer sends in one round trip.
 const maxBatch = 64
@@ -213,6 +216,9 @@ func (b *Bus) write() {
 			}
 		}
 		b.sendAll(batch)
+		for range batch {
+			<-b.slots
+		}
 		clear(batch) // drop the references to the messages
 	}
 }
@@ -224,6 +230,7 @@ func (b *Bus) flush() {
 		select {
 		case m := <-b.out:
 			b.sendAll([]outMsg{m})
+			<-b.slots
 		default:
 			return
 		}

@@ -51,7 +51,7 @@ type Options struct {
 	// attachments, cleanup), beside its one listening connection. Zero:
 	// the URL's pool_max_conns, else 4.
 	MaxConns int32
-	// MaxInFlight bounds the messages waiting to be sent: a Publish
+	// MaxInFlight bounds the messages queued or being sent: a Publish
 	// beyond it is dropped (ErrDropped, and a log line at most every
 	// second). Zero: 1024.
 	MaxInFlight int
