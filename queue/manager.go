@@ -306,7 +306,7 @@ func (a *Adapter) BroadcastWithAck(p *core.Packet, opts core.BroadcastOptions, o
 		timeout = max(a.opts.RequestTimeout, a.nsp.Server().Options().AckTimeout)
 	}
 	id := newRequestID()
-	if _, ok := a.register(id, pending.NewBroadcast(onCount, onAck), timeout, true); !ok {
+	if _, ok, _ := a.register(id, pending.NewBroadcast(onCount, onAck), timeout, true); !ok {
 		a.MemoryAdapter.BroadcastWithAck(p, opts, onCount, onAck)
 		return
 	}
@@ -330,8 +330,9 @@ func (a *Adapter) FetchSockets(ctx context.Context, opts core.BroadcastOptions) 
 	}
 	id := newRequestID()
 	r := pending.NewFetch(local)
-	if n, ok := a.register(id, r, 0, false); !ok || n == 0 {
-		return local, nil
+	n, ok, err := a.register(id, r, 0, false)
+	if err != nil || !ok || n == 0 {
+		return local, err
 	}
 	if err := a.publish(TypeFetchSockets, fetchData{Opts: toWireOpts(opts), RequestID: id}); err != nil {
 		a.requests.Forget(id)
@@ -398,8 +399,8 @@ func (a *Adapter) ServerSideEmit(event string, args []any, onCount func(int), on
 		return a.publish(TypeServerSideEmit, serverSideEmitData{Packet: raw})
 	}
 	id := newRequestID()
-	if n, ok := a.register(id, pending.NewServerSideEmit(onCount, onAck), a.opts.RequestTimeout, false); !ok || n == 0 {
-		return nil
+	if n, ok, err := a.register(id, pending.NewServerSideEmit(onCount, onAck), a.opts.RequestTimeout, false); err != nil || !ok || n == 0 {
+		return err
 	}
 	if err := a.publish(TypeServerSideEmit, serverSideEmitData{Packet: raw, RequestID: id}); err != nil {
 		a.requests.Forget(id)

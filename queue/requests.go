@@ -12,10 +12,15 @@ import (
 // other servers as it counts. It returns the number of servers owed, or
 // false when the adapter is closed (its table closes with it). With a
 // timeout, r is forgotten after it.
-func (a *Adapter) register(id string, r *pending.Request, timeout time.Duration, self bool) (int, bool) {
+func (a *Adapter) register(id string, r *pending.Request, timeout time.Duration, self bool) (int, bool, error) {
 	others := 0
 	if a.counter != nil {
-		others = a.countServers(context.Background()) - 1 // before the lock: a broker round trip
+		n, err := a.subscribers(context.Background()) // before the lock: a broker round trip
+		if err != nil {
+			a.log.Warn("sio/queue: request not sent", "err", err)
+			return 0, false, err
+		}
+		others = n - 1
 	}
 	a.mu.Lock() // the peers owed are those known when r is registered
 	defer a.mu.Unlock()
@@ -28,7 +33,8 @@ func (a *Adapter) register(id string, r *pending.Request, timeout time.Duration,
 	if self {
 		named = append(named, a.uid)
 	}
-	return a.requests.Register(id, r, named, others, timeout)
+	n, ok := a.requests.Register(id, r, named, others, timeout)
+	return n, ok, nil
 }
 
 // removePeer forgets the server uid (it closed, or timed out) and what the

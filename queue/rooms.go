@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -11,16 +12,27 @@ import (
 )
 
 // countServers returns the cluster size from the bus's SubscriberCounter:
-// the subscriptions of the namespace's channel (at least 1, this server).
+// the subscriptions of the namespace's channel (at least 1, this server);
+// 1 when the broker does not answer (logged).
 func (a *Adapter) countServers(ctx context.Context) int {
-	ctx, cancel := context.WithTimeout(ctx, a.opts.RequestTimeout)
-	defer cancel()
-	n, err := a.counter.Subscribers(ctx, a.channel)
+	n, err := a.subscribers(ctx)
 	if err != nil {
 		a.log.Warn("sio/queue: cannot count the servers", "channel", a.channel, "err", err)
 		return 1
 	}
-	return max(n, 1)
+	return n
+}
+
+// subscribers asks the bus's SubscriberCounter for the cluster size, within
+// the request timeout.
+func (a *Adapter) subscribers(ctx context.Context) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, a.opts.RequestTimeout)
+	defer cancel()
+	n, err := a.counter.Subscribers(ctx, a.channel)
+	if err != nil {
+		return 0, fmt.Errorf("%w: cannot count the servers: %w", ErrRequestTimeout, err)
+	}
+	return max(n, 1), nil
 }
 
 // looksLikeSocketID reports whether room has the length of a socket id (20

@@ -129,6 +129,21 @@
 // FetchSockets, core.ErrAckTimeout for acknowledgements) and the server
 // counts only itself.
 //
+// The sharded and streams managers behave the same way on their own
+// connections: one sharded or classic pub/sub connection per Redis node
+// (a ShardedBus or StreamsBus per server), pinged after 2s of silence and
+// replaced when the PING is not answered within 2s more, resubscribed
+// after a loss (logged: "subscription connection lost", then
+// "subscriptions restored"); each stream's reader retries its XREAD at
+// least once a second and resumes after the last entry it read ("cannot
+// read the stream", then "reading the stream again"), so the durable
+// messages published meanwhile (broadcasts, joins, leaves, disconnects)
+// still arrive when Redis kept them. SPUBLISH, PUBLISH and XADD fail
+// within PublishTimeout while Redis is unreachable (logged, at most once
+// every 5s); FetchSockets and ServerSideEmit with acknowledgements fail at
+// once with an error wrapping queue.ErrRequestTimeout when the servers
+// cannot be counted.
+//
 // Handlers of server-side events and the delivery of broadcasts run one
 // at a time, in arrival order, on the manager's worker goroutine; the
 // answers to this server's requests are handled on the connection's

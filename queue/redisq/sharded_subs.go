@@ -17,11 +17,11 @@ import (
 
 // Defaults of the subscriptions of the sharded and streams buses.
 const (
-	// busHealthInterval is the silence after which a busSub connection
+	// busHealthInterval is the silence after which a subscription connection
 	// is pinged; a ping unanswered for another interval means a dead
 	// connection, which is replaced.
 	busHealthInterval = 2 * time.Second
-	// busQueueSize bounds the messages waiting for one busSub's
+	// busQueueSize bounds the messages waiting for one subscription's
 	// callback; past it, messages are dropped (and logged).
 	busQueueSize = 4096
 )
@@ -29,10 +29,10 @@ const (
 // busSubscriber holds the pub/sub subscriptions of a bus: classic
 // (SUBSCRIBE) or sharded (SSUBSCRIBE), one connection per Redis node (one
 // in all for a single server; a Redis Cluster routes a sharded channel to
-// its slot's node), opened with the first busSub and closed with
+// its slot's node), opened with the first subscription and closed with
 // the last. Each connection has a reader goroutine that pings it when
 // idle, replaces it when it dies and resubscribes, logging both. The
-// callbacks of each busSub, or of each delivery group
+// callbacks of each subscription, or of each delivery group
 // (queue.WithDeliveryGroup), run one at a time on a goroutine that exists
 // while messages wait (none when idle).
 type busSubscriber struct {
@@ -64,6 +64,7 @@ type busConn struct {
 	ps    *redis.PubSub
 	chans map[string]struct{}
 	stop  chan struct{}
+	down  atomic.Bool // lost, not restored yet
 }
 
 func newBusSubscriber(client redis.UniversalClient, sharded bool, log *slog.Logger) *busSubscriber {
@@ -78,7 +79,7 @@ func newBusSubscriber(client redis.UniversalClient, sharded bool, log *slog.Logg
 	}
 }
 
-// newPubSub returns a PubSub with no busSub (connected on first use).
+// newPubSub returns a PubSub with no subscription (connected on first use).
 func (s *busSubscriber) newPubSub(ctx context.Context) *redis.PubSub {
 	if s.sharded {
 		return s.client.SSubscribe(ctx)
@@ -115,6 +116,19 @@ func (s *busSubscriber) nodeOf(ctx context.Context, channel string) (string, err
 	return node.Options().Addr, nil
 }
 
+// Connected reports whether every subscription connection is up (true
+// with none).
+func (s *busSubscriber) Connected() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.conns {
+		if c.down.Load() {
+			return false
+		}
+	}
+	return true
+}
+
 // isClosed reports whether close was called.
 func (s *busSubscriber) isClosed() bool {
 	s.mu.Lock()
@@ -123,7 +137,7 @@ func (s *busSubscriber) isClosed() bool {
 }
 
 // Subscribe implements queue.Bus: it returns once Redis has confirmed the
-// busSub.
+// subscription.
 func (s *busSubscriber) Subscribe(ctx context.Context, channel string, fn func([]byte)) (func(), error) {
 	s.opMu.Lock()
 	defer s.opMu.Unlock()
@@ -197,7 +211,7 @@ func (s *busSubscriber) unsubscribeFunc(channel string, sub *busSub) func() {
 	}
 }
 
-// drop removes sub from channel; with the channel's last busSub it
+// drop removes sub from channel; with the channel's last subscription it
 // unsubscribes from Redis, and with its connection's last channel it closes
 // the connection. s.opMu is held.
 func (s *busSubscriber) drop(channel string, sub *busSub) {
@@ -246,9 +260,14 @@ func (s *busSubscriber) read(c *busConn) {
 	defer s.wg.Done()
 	ctx := context.Background()
 	ps := c.ps
-	down := false     // the connection failed; logged
 	pingSent := false // a ping awaits its answer
 	backoff := 50 * time.Millisecond
+	restored := func() {
+		if c.down.Swap(false) {
+			s.log.Info("sio/redisq: subscriptions restored", "node", c.addr)
+			backoff = 50 * time.Millisecond
+		}
+	}
 	for {
 		msg, err := ps.ReceiveTimeout(ctx, busHealthInterval)
 		select {
@@ -258,21 +277,21 @@ func (s *busSubscriber) read(c *busConn) {
 		}
 		if err != nil {
 			var nerr net.Error
-			if errors.As(err, &nerr) && nerr.Timeout() && !down {
+			if errors.As(err, &nerr) && nerr.Timeout() && !c.down.Load() {
 				if pingSent {
 					// The ping went unanswered: the connection is dead
 					// even if the socket is open. Replace it.
-					s.log.Warn("sio/redisq: busSub connection is not answering, reconnecting", "node", c.addr)
+					s.log.Warn("sio/redisq: subscription connection is not answering, reconnecting", "node", c.addr)
+					c.down.Store(true)
 					ps = s.replace(c)
-					down, pingSent = true, false
+					pingSent = false
 					continue
 				}
 				pingSent = ps.Ping(ctx) == nil
 				continue
 			}
-			if !down {
-				s.log.Warn("sio/redisq: busSub connection lost, reconnecting", "node", c.addr, "err", err)
-				down = true
+			if !c.down.Swap(true) {
+				s.log.Warn("sio/redisq: subscription connection lost, reconnecting", "node", c.addr, "err", err)
 			}
 			pingSent = false
 			select {
@@ -286,19 +305,15 @@ func (s *busSubscriber) read(c *busConn) {
 		pingSent = false
 		switch m := msg.(type) {
 		case *redis.Subscription:
-			if down {
-				s.log.Info("sio/redisq: subscriptions restored", "node", c.addr)
-				down, backoff = false, 50*time.Millisecond
-			}
+			restored()
 			if m.Kind == "subscribe" || m.Kind == "ssubscribe" {
 				s.confirm(m.Channel)
 			}
 		case *redis.Message:
-			if down {
-				s.log.Info("sio/redisq: subscriptions restored", "node", c.addr)
-				down, backoff = false, 50*time.Millisecond
-			}
+			restored()
 			s.dispatch(m.Channel, []byte(m.Payload))
+		case *redis.Pong:
+			restored()
 		}
 	}
 }
@@ -351,7 +366,7 @@ func (s *busSubscriber) dispatch(channel string, msg []byte) {
 	}
 }
 
-// close ends every busSub and waits for the goroutines.
+// close ends every subscription and waits for the goroutines.
 func (s *busSubscriber) close() {
 	s.opMu.Lock()
 	s.mu.Lock()
@@ -397,7 +412,7 @@ func (sub *busSub) stop() { sub.stopped.Store(true) }
 // left.
 type busLane struct {
 	s    *busSubscriber
-	key  any // the delivery group; nil for a lone busSub
+	key  any // the delivery group; nil for a lone subscription
 	refs int // subscriptions; guarded by s.mu
 
 	mu      sync.Mutex // guards the fields below
@@ -411,7 +426,7 @@ type busItem struct {
 	msg []byte
 }
 
-// lane returns the lane of a new busSub in the group key; s.mu is
+// lane returns the lane of a new subscription in the group key; s.mu is
 // held.
 func (s *busSubscriber) lane(key any) *busLane {
 	if key != nil {
@@ -427,7 +442,7 @@ func (s *busSubscriber) lane(key any) *busLane {
 	return l
 }
 
-// release drops a busSub of l; s.mu is held.
+// release drops a subscription of l; s.mu is held.
 func (s *busSubscriber) release(l *busLane) {
 	if l.refs--; l.refs == 0 && l.key != nil && s.lanes[l.key] == l {
 		delete(s.lanes, l.key)

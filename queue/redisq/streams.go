@@ -201,6 +201,22 @@ func (b *StreamsBus) Subscribers(ctx context.Context, channel string) (int, erro
 	return int(n), err
 }
 
+// Connected reports whether the subscription connections and the stream
+// readers are up.
+func (b *StreamsBus) Connected() bool {
+	if !b.busSubscriber.Connected() {
+		return false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, r := range b.readers {
+		if r.down.Load() {
+			return false
+		}
+	}
+	return true
+}
+
 // Close implements queue.Bus: it ends the subscriptions and stops the
 // stream readers (the client stays open).
 func (b *StreamsBus) Close() error {

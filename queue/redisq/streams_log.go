@@ -159,12 +159,14 @@ type streamReader struct {
 	stream string
 	quit   chan struct{}
 	once   sync.Once
-	last   string // the id of the last entry read; the reader's only
+	last   string      // the id of the last entry read; the reader's only
+	down   atomic.Bool // reading fails, not resumed yet
 
 	mu      sync.Mutex                      // guards the fields below
 	subs    map[string]map[*logSub]struct{} // by namespace
 	started bool
-	conn    *redis.Conn // the reading connection, when the client has one
+	conn    *redis.Conn // the reading connection, when the client has one (the reader's)
+	connID  int64       // its CLIENT ID, for CLIENT UNBLOCK
 }
 
 // tail returns the id of the stream's last entry ("0-0" when it has none),
@@ -188,10 +190,13 @@ func (r *streamReader) stop() {
 	r.once.Do(func() {
 		close(r.quit)
 		r.mu.Lock()
-		if r.conn != nil {
-			_ = r.conn.Close() // interrupts a blocked XREAD
-		}
+		id := r.connID
 		r.mu.Unlock()
+		if id != 0 { // end a blocked XREAD now rather than after BlockTime
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			_ = r.b.client.ClientUnblock(ctx, id).Err()
+		}
 	})
 }
 
@@ -205,31 +210,39 @@ func (r *streamReader) stopped() bool {
 }
 
 // reader returns the client for the XREADs: a connection of its own when
-// the client is a single server's (so that stop interrupts it), else the
-// client.
-func (r *streamReader) reader() redis.Cmdable {
+// the client is a single server's (stop unblocks it with CLIENT UNBLOCK),
+// else the client (stop then waits for the XREAD's BlockTime).
+func (r *streamReader) reader(ctx context.Context) redis.Cmdable {
 	c, ok := r.b.client.(*redis.Client)
 	if !ok {
 		return r.b.client
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.conn == nil && !r.stopped() {
-		r.conn = c.Conn()
+	conn := r.conn
+	r.mu.Unlock()
+	if conn != nil {
+		return conn
 	}
-	if r.conn == nil {
-		return r.b.client
+	conn = c.Conn()
+	id, err := conn.ClientID(ctx).Result()
+	if err != nil {
+		_ = conn.Close()
+		return r.b.client // fails too, and is retried
 	}
-	return r.conn
+	r.mu.Lock()
+	r.conn, r.connID = conn, id
+	r.mu.Unlock()
+	return conn
 }
 
 // dropConn discards the reading connection after an error.
 func (r *streamReader) dropConn() {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.conn != nil {
-		_ = r.conn.Close()
-		r.conn = nil
+	conn := r.conn
+	r.conn, r.connID = nil, 0
+	r.mu.Unlock()
+	if conn != nil {
+		_ = conn.Close()
 	}
 }
 
@@ -239,19 +252,17 @@ func (r *streamReader) run() {
 	defer r.dropConn()
 	b := r.b
 	retry := busutil.Backoff{Min: 50 * time.Millisecond, Max: time.Second}
-	down := false
 	ctx := context.Background()
 	for !r.stopped() {
-		res, err := r.reader().XRead(ctx, &redis.XReadArgs{
+		res, err := r.reader(ctx).XRead(ctx, &redis.XReadArgs{
 			Streams: []string{r.stream, r.last}, Count: b.opts.ReadCount, Block: b.opts.BlockTime,
 		}).Result()
 		if r.stopped() {
 			return
 		}
 		if err != nil && !errors.Is(err, redis.Nil) {
-			if !down {
+			if !r.down.Swap(true) {
 				b.log.Warn("sio/redisq: cannot read the stream, retrying", "stream", r.stream, "after", r.last, "err", err)
-				down = true
 			}
 			r.dropConn()
 			select {
@@ -261,9 +272,8 @@ func (r *streamReader) run() {
 			}
 			continue
 		}
-		if down {
+		if r.down.Swap(false) {
 			b.log.Info("sio/redisq: reading the stream again", "stream", r.stream, "after", r.last)
-			down = false
 			retry.Reset()
 		}
 		for _, s := range res {
