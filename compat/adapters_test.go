@@ -33,6 +33,11 @@ func newAdapterServer(opts core.Options) *core.Server {
 		opts.Engine.PingInterval = 300 * time.Millisecond
 		opts.Engine.PingTimeout = 2 * time.Second
 	}
+	if opts.Engine.ClosePollWait == 0 {
+		// The raw polling handshakes of these tests never poll again:
+		// Shutdown does not wait for them.
+		opts.Engine.ClosePollWait = -1
+	}
 	srv := core.NewServer(opts)
 	srv.OnConnect(func(s *core.Socket) error {
 		u, _ := s.HostValue("user")

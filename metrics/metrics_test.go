@@ -102,7 +102,8 @@ func TestConfig(t *testing.T) {
 // applied.
 func TestQueueOverflow(t *testing.T) {
 	const bound = 8
-	srv := core.NewServer(core.Options{Engine: engineio.Options{MaxQueuedMessages: bound, QueueFull: engineio.QueueFullDrop}})
+	// ClosePollWait: the session never polls; Shutdown does not wait for it.
+	srv := core.NewServer(core.Options{Engine: engineio.Options{MaxQueuedMessages: bound, QueueFull: engineio.QueueFullDrop, ClosePollWait: -1}})
 	m := metrics.New(srv, metrics.Config{})
 	defer m.Close()
 	reg := prometheus.NewRegistry()

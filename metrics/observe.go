@@ -145,8 +145,8 @@ func (m *Metrics) observer() *core.Observer {
 				m.packetsOut.Add(float64(packets))
 				m.bytesOut.Add(float64(bytes))
 			},
-			Refused: func(_ *engineio.Request, code int, _ string) {
-				m.refused.WithLabelValues(strconv.Itoa(code)).Inc()
+			Refused: func(e *engineio.ConnectionError) {
+				m.refused.WithLabelValues(strconv.Itoa(e.Code)).Inc()
 			},
 			QueueFull: func(_ *engineio.Socket, policy engineio.QueueFullPolicy) {
 				m.overflows.WithLabelValues(policy.String()).Inc()

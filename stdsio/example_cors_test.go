@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 
 	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/core/engineio"
 	"github.com/socketio-go/sio/stdsio"
 )
 
@@ -19,6 +20,9 @@ import (
 func Example_cors() {
 	srv := core.NewServer(core.Options{
 		CORSAllowedOrigins: []string{"https://app.example"},
+		// The handshakes below never poll again: Shutdown need not
+		// wait for them to collect their close packet.
+		Engine: engineio.Options{ClosePollWait: -1},
 	})
 	defer srv.Shutdown(context.Background())
 	ts := httptest.NewServer(stdsio.Handler(srv))

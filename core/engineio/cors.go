@@ -26,7 +26,7 @@ func (s *Server) checkOriginAnswer(r *Request) *Response {
 	if s.originWarn.due(r.Header.Get("Origin"), time.Now()) {
 		s.log.Warn("engineio: origin refused; list it in the allowed origins (CORS.AllowedOrigins) to accept it",
 			"origin", r.Header.Get("Origin"), "reason", why, "path", r.Path, "remote", r.RemoteAddr)
-	} else {
+	} else if s.debug() {
 		s.log.Debug("engineio: origin refused", "origin", r.Header.Get("Origin"), "reason", why, "remote", r.RemoteAddr)
 	}
 	return s.refusal(r, CodeBadRequest, MessageOriginRefused, why)

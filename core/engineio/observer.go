@@ -39,11 +39,12 @@ type Observer struct {
 	// payloads. Control packets are not counted.
 	PacketsOut func(s *Socket, packets, bytes int)
 
-	// Refused: a request was refused with the Engine.IO error code (0–5,
-	// see the Code constants: a handshake refused, an unknown session id,
-	// a bad request); reason is the text the server logs. r's Body may
-	// have been released.
-	Refused func(r *Request, code int, reason string)
+	// Refused: a request was refused (a handshake refused, an unknown
+	// session id, a bad request): err has its Engine.IO error code (0–5,
+	// see the Code constants), the message its client receives and the
+	// reason the server logs. Server.OnConnectionError installs only this
+	// callback.
+	Refused func(err *ConnectionError)
 	// QueueFull: a message did not fit in a session's outbound queue
 	// (Options.MaxQueuedMessages) and policy was applied.
 	QueueFull func(s *Socket, policy QueueFullPolicy)
@@ -80,7 +81,7 @@ func (s *Server) mergeObservers(list []*Observer) *Observer {
 		Upgraded:      fanout.Fan1(list, func(o *Observer) func(*Socket) { return o.Upgraded }, p),
 		PacketsIn:     fanout.Fan3(list, func(o *Observer) func(*Socket, int, int) { return o.PacketsIn }, p),
 		PacketsOut:    fanout.Fan3(list, func(o *Observer) func(*Socket, int, int) { return o.PacketsOut }, p),
-		Refused:       fanout.Fan3(list, func(o *Observer) func(*Request, int, string) { return o.Refused }, p),
+		Refused:       fanout.Fan1(list, func(o *Observer) func(*ConnectionError) { return o.Refused }, p),
 		QueueFull:     fanout.Fan2(list, func(o *Observer) func(*Socket, QueueFullPolicy) { return o.QueueFull }, p),
 	}
 }

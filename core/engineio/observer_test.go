@@ -38,7 +38,7 @@ func (f *facts) observer() *Observer {
 		Upgraded:      func(s *Socket) { f.add("upgraded %s", s.Transport()) },
 		PacketsIn:     func(s *Socket, n, bytes int) { f.add("in %d %d", n, bytes) },
 		PacketsOut:    func(s *Socket, n, bytes int) { f.add("out %d %d", n, bytes) },
-		Refused:       func(r *Request, code int, reason string) { f.add("refused %d", code) },
+		Refused:       func(e *ConnectionError) { f.add("refused %d", e.Code) },
 		QueueFull:     func(s *Socket, p QueueFullPolicy) { f.add("queue full %s", p) },
 	}
 }

@@ -23,6 +23,7 @@ const (
 	DefaultCompressionThreshold = 1024
 	DefaultMaxQueuedMessages    = 4096
 	DefaultCookieName           = "io"
+	DefaultClosePollWait        = 2 * time.Second
 )
 
 // QueueFullPolicy says what happens when a message is sent to a session
@@ -132,7 +133,25 @@ type Options struct {
 	// Zero: QueueFullClose.
 	QueueFull QueueFullPolicy
 
-	// Logger receives the server's log lines. Nil: silent.
+	// ClosePollWait is how long a graceful close (Socket.Close,
+	// Server.Shutdown) waits for a polling client that has no long-poll
+	// pending (it is between two requests, or has gone without a word) to
+	// come and collect its close packet; then the session is closed
+	// anyway and the client learns it from the answer to its next request
+	// (400, unknown session id). A websocket client, and a polling client
+	// with a long-poll pending, get their close packet at once: their
+	// close ends as soon as it is handed to the transport (within 2s, or
+	// PingTimeout when shorter, for a transport that stalls). Zero: 2s,
+	// or PingTimeout when shorter. Negative: no wait, such a session
+	// closes at once.
+	ClosePollWait time.Duration
+
+	// Logger receives the Engine.IO layer's log lines (python-engineio's
+	// logger): refused requests and failed sessions at Info, slow clients
+	// and refused origins at Warn, and at Debug every session opened,
+	// upgraded and closed (with its reason), every packet received and
+	// every batch of messages queued. Debug lines cost one Enabled call and
+	// no allocation when the logger does not take them. Nil: silent.
 	Logger *slog.Logger
 }
 
@@ -212,6 +231,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.CompressionThreshold <= 0 {
 		o.CompressionThreshold = DefaultCompressionThreshold
+	}
+	if o.ClosePollWait == 0 {
+		o.ClosePollWait = min(o.PingTimeout, DefaultClosePollWait)
 	}
 	if o.MaxQueuedMessages <= 0 {
 		o.MaxQueuedMessages = DefaultMaxQueuedMessages

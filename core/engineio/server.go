@@ -27,6 +27,9 @@ type Server struct {
 	// upgradeCheck is the period of the upgrade checks (a constant
 	// outside tests).
 	upgradeCheck time.Duration
+	// closeGrace bounds the write of a close packet a transport has (a
+	// constant outside tests).
+	closeGrace time.Duration
 	// originWarn rate-limits the warnings about refused origins.
 	originWarn originWarnings
 
@@ -45,6 +48,7 @@ func New(opts Options) *Server {
 		opts:         opts,
 		log:          opts.Logger,
 		upgradeCheck: upgradeCheck,
+		closeGrace:   closeGrace,
 		sessions:     make(map[string]*Socket),
 	}
 }
@@ -80,8 +84,12 @@ var ErrServerClosed = errors.New("engineio: server closed")
 
 // Shutdown closes every session with reason "server shutting down" (each
 // client receives a close packet), refuses new sessions, and waits until
-// all sessions have closed or ctx is done. When ctx ends first, the
-// remaining sessions are closed at once and ctx's error is returned.
+// all sessions have closed or ctx is done. It returns as soon as every
+// client has its close packet: websocket clients and polling clients with
+// a long-poll pending get it at once; a polling client between two
+// requests is waited for up to Options.ClosePollWait (2s by default). When
+// ctx ends first, the remaining sessions are closed at once and ctx's
+// error is returned.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.shutdown = true
@@ -141,7 +149,9 @@ func (s *Server) open(id string, r *Request, transport string, ws Conn) (*Socket
 	s.sessions[id] = sock
 	s.live.Add(1)
 	s.mu.Unlock()
-	s.log.Debug("engineio: session opened", "sid", id, "transport", transport, "remote", r.RemoteAddr)
+	if s.debug() {
+		s.log.Debug("engineio: session opened", "sid", id, "transport", transport, "remote", r.RemoteAddr)
+	}
 	sock.startHeartbeat()
 	if o := s.observer(); o != nil && o.SessionOpened != nil {
 		o.SessionOpened(sock, transport)
@@ -211,20 +221,27 @@ func (s *Server) refuse(r *Request, code int, message, why string) *Response {
 // info level (with the session's close), logging the refusal at debug level
 // only: bad input makes one log line.
 func (s *Server) refuseLogged(r *Request, code int, why string) *Response {
-	s.log.Debug("engineio: request refused", "code", code, "reason", why,
-		"method", r.Method, "path", r.Path, "remote", r.RemoteAddr)
+	if s.debug() {
+		s.log.Debug("engineio: request refused", "code", code, "reason", why, "method", r.Method, "path", r.Path, "remote", r.RemoteAddr)
+	}
 	return s.refusal(r, code, "", why)
 }
 
 // refusal reports a refused request to the observers and builds its error
 // answer; the caller has logged it.
 func (s *Server) refusal(r *Request, code int, message, why string) *Response {
-	if o := s.observer(); o != nil && o.Refused != nil {
-		o.Refused(r, code, why)
-	}
+	s.reportRefused(r, code, message, why)
 	h := http.Header{}
 	s.corsHeaders(r, h)
 	return errorResponse(code, message, h)
+}
+
+// reportRefused tells the observers (OnConnectionError) of a refused
+// request.
+func (s *Server) reportRefused(r *Request, code int, message, why string) {
+	if o := s.observer(); o != nil && o.Refused != nil {
+		o.Refused(&ConnectionError{Request: r, Code: code, Message: refusalMessage(code, message), Reason: why})
+	}
 }
 
 // verify applies the checks shared by polling and websocket requests. It

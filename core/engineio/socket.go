@@ -214,6 +214,9 @@ func (s *Socket) Send(msgs ...*Message) error {
 	if o := s.srv.observer(); o != nil && o.PacketsOut != nil {
 		s.observePacketsOut(o, msgs)
 	}
+	if s.debug() {
+		s.debugQueued(msgs)
+	}
 	if start {
 		go s.writeLoop()
 	} else {
@@ -238,13 +241,15 @@ func (s *Socket) Writable() bool {
 }
 
 // Close closes the session: the messages already queued are delivered,
-// then a close packet, then the transport is closed; a client that has not
-// collected them within two seconds (or PingTimeout, when shorter) is
-// dropped. The OnClose callback receives ReasonForcedClose.
+// then a close packet, then the transport is closed. A polling client with
+// no request pending that has not come for them within
+// Options.ClosePollWait is dropped, as is a client whose transport stalls
+// for two seconds (or PingTimeout, when shorter). The OnClose callback
+// receives ReasonForcedClose.
 func (s *Socket) Close() { s.closeGracefully(ReasonForcedClose) }
 
-// closeGrace bounds how long a graceful close waits for the client to
-// collect the close packet.
+// closeGrace bounds how long a graceful close waits for a transport that
+// has the close packet to write it (Server.closeGrace outside tests).
 const closeGrace = 2 * time.Second
 
 func (s *Socket) closeGracefully(reason CloseReason) {
@@ -261,7 +266,16 @@ func (s *Socket) closeGracefully(reason CloseReason) {
 	// A client that never collects the close packet (a long-polling
 	// client that has gone) is dropped anyway, soon: a live one collects
 	// it within a round trip.
-	s.graceTimer = time.AfterFunc(min(s.srv.opts.PingTimeout, closeGrace), func() { s.closeNow(reason, nil) })
+	wait := min(s.srv.opts.PingTimeout, s.srv.closeGrace)
+	if s.transport == TransportPolling && !s.polling {
+		wait = s.srv.opts.ClosePollWait
+	}
+	if wait < 0 {
+		s.mu.Unlock()
+		s.closeNow(reason, nil)
+		return
+	}
+	s.graceTimer = time.AfterFunc(wait, func() { s.closeNow(reason, nil) })
 	s.mu.Unlock()
 	s.signal()
 }
@@ -357,7 +371,7 @@ func (s *Socket) close(reason CloseReason, err error, async bool) {
 		return
 	}
 	if s.state == stateClosing {
-		if err != nil {
+		if err != nil && s.debug() {
 			s.log.Debug("engineio: transport ended during a graceful close", "err", err)
 		}
 		reason, err = s.closeReason, nil
@@ -398,10 +412,10 @@ func (s *Socket) close(reason CloseReason, err error, async bool) {
 	}
 	s.srv.remove(s)
 	switch {
-	case err == nil:
-		s.log.Debug("engineio: session closed", "reason", string(reason))
-	case reason == ReasonTransportClose:
-		s.log.Debug("engineio: session closed", "reason", string(reason), "err", err)
+	case err == nil || reason == ReasonTransportClose:
+		if s.debug() {
+			s.debugClosed(reason, err, transport)
+		}
 	default:
 		s.log.Info("engineio: session closed", "reason", string(reason), "err", err)
 	}
@@ -513,6 +527,9 @@ func (s *Socket) handlePacket(p packet) error {
 	}
 	fn := s.onMessage
 	s.mu.Unlock()
+	if s.debug() {
+		s.log.Debug("engineio: packet received", "type", p.typ.String(), "bytes", len(p.data), "binary", p.binary)
+	}
 	switch p.typ {
 	case packetMessage:
 		if o := s.srv.observer(); o != nil && o.PacketsIn != nil {

@@ -147,6 +147,7 @@ func (t *Ticket) Serve(conn Conn) {
 	sock, err := t.srv.open(t.id, t.req, TransportWebSocket, conn)
 	if err != nil {
 		t.srv.log.Info("engineio: websocket session refused", "err", err, "remote", t.req.RemoteAddr)
+		t.srv.reportRefused(t.req, CodeBadRequest, "", err.Error())
 		writeCloseFrame(conn, closeInternalError, "", false)
 		_ = conn.Close()
 		return
@@ -230,7 +231,9 @@ func (sock *Socket) probe(conn Conn, base64 bool) bool {
 	sock.transport = TransportWebSocket
 	sock.ws, sock.wsBase64 = conn, base64
 	close(sock.upgraded) // a long-poll still pending is refused
-	sock.log.Debug("engineio: upgraded to websocket")
+	if sock.debug() {
+		sock.log.Debug("engineio: upgraded to websocket")
+	}
 	return true
 }
 
