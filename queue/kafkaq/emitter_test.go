@@ -1,48 +1,34 @@
 package kafkaq_test
 
 import (
-	"context"
-	"errors"
 	"testing"
 
-	"github.com/socketio-go/sio/core"
 	"github.com/socketio-go/sio/queue"
+	"github.com/socketio-go/sio/queue/internal/controltest"
 	"github.com/socketio-go/sio/queue/kafkaq"
 )
 
-// TestEmitter: an emitter with its own write-only client reaches the
-// servers through Kafka (a server-side event arrives), is not counted as
-// a server, and refuses acknowledgements.
+// TestEmitter runs the emitter check on a server over Kafka: the write-only
+// emitter on a Bus, and the log emitter on a LogBus (its broadcasts carry
+// the log's offsets).
 func TestEmitter(t *testing.T) {
 	_, url := newKafka(t)
-	qopts := queue.Options{ChannelPrefix: uniq("sio-test")}
-	srv := startServer(t, newBus(t, url, kafkaq.Options{}), qopts, nil)
-	got := make(chan string, 1)
-	srv.OnServerSideEmit("job", func(args core.Args) []any {
-		var s string
-		_ = args.Decode(0, &s)
-		got <- s
-		return nil
+	t.Run("Bus", func(t *testing.T) {
+		prefix := uniq("sio-test")
+		em, err := kafkaq.NewEmitter(url, kafkaq.Options{}, queue.EmitterOptions{ChannelPrefix: prefix})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = em.Close() })
+		controltest.RunEmitter(t, em.Emitter, queue.NewManager(newBus(t, url, kafkaq.Options{}), queue.Options{ChannelPrefix: prefix}), false)
 	})
-	em, err := kafkaq.NewEmitter(url, kafkaq.Options{}, queue.EmitterOptions{ChannelPrefix: qopts.ChannelPrefix})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = em.Close() })
-	ctx := context.Background()
-	if err := em.ServerSideEmit(ctx, "job", "done"); err != nil {
-		t.Fatal(err)
-	}
-	if s := <-got; s != "done" {
-		t.Errorf("server-side event argument %q", s)
-	}
-	if err := em.Emit(ctx, "x", func() {}); !errors.Is(err, queue.ErrEmitterAck) {
-		t.Errorf("Emit with a function: %v", err)
-	}
-	if n := srv.ServerCount(ctx); n != 1 {
-		t.Errorf("ServerCount %d, want 1", n)
-	}
-	if _, err := em.Bus().Subscribe(ctx, "x", func([]byte) {}); !errors.Is(err, kafkaq.ErrWriteOnly) {
-		t.Errorf("Subscribe on the emitter's bus: %v", err)
-	}
+	t.Run("LogBus", func(t *testing.T) {
+		prefix := uniq("sio-test")
+		em, err := kafkaq.NewLogEmitter(url, kafkaq.Options{}, queue.EmitterOptions{ChannelPrefix: prefix})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = em.Close() })
+		controltest.RunEmitter(t, em.Emitter, queue.NewManager(newLogBus(t, url, uniq("sessions")), queue.Options{ChannelPrefix: prefix}), true)
+	})
 }

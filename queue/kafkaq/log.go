@@ -128,6 +128,10 @@ func (b *Bus) produceSync(ctx context.Context, r *kgo.Record) (*kgo.Record, erro
 // (marked as a log record) and returns its offset once the broker has
 // acknowledged it.
 func (b *LogBus) Append(ctx context.Context, channel string, msg []byte) (string, error) {
+	return b.appendLog(ctx, channel, msg)
+}
+
+func (b *Bus) appendLog(ctx context.Context, channel string, msg []byte) (string, error) {
 	topic := TopicOf(channel)
 	if _, ok := b.created.Load(topic); !ok {
 		if err := b.createTopic(ctx, topic); err != nil {
