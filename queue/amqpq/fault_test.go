@@ -14,6 +14,7 @@ import (
 	"github.com/socketio-go/sio/queue"
 	"github.com/socketio-go/sio/queue/amqpq"
 	"github.com/socketio-go/sio/queue/internal/faultproxy"
+	"github.com/socketio-go/sio/queue/internal/faulttest"
 )
 
 // TestConnectionLoss cuts a node's broker connection while the other node
@@ -193,5 +194,39 @@ func TestChannelClose(t *testing.T) {
 	}
 	if n := strings.Count(logs.String(), "reconnected"); n != 2 {
 		t.Errorf("%d reconnections, want 2", n)
+	}
+}
+
+// TestRestartScenario runs the shared broker-restart scenario (broadcasts
+// in flight, requests during the outage, back within 5s) with both
+// servers' connections cut and refused at a proxy in front of the shared
+// broker.
+func TestRestartScenario(t *testing.T) {
+	broker := brokerURL(t)
+	ex := trackExchanges(t, broker)
+	proxy, err := faultproxy.New(brokerAddr(t, broker))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(proxy.Close)
+	log, logs := faulttest.NewLogs(t)
+	via := viaAddr(t, broker, proxy.Addr(), "")
+	busA := newBus(t, via, ex, amqpq.Options{Logger: log})
+	busB := newBus(t, via, ex, amqpq.Options{Logger: log})
+	buses := []tracked{busA, busB}
+	prefix := uniq("sio-test")
+	i := 0
+	faulttest.RunRestart(t, func() core.ClientManager {
+		i++
+		return queue.NewManager(buses[i-1], queue.Options{ChannelPrefix: prefix, RequestTimeout: faulttest.RequestTimeout})
+	}, faulttest.Broker{
+		Cut:       func() { proxy.Refuse(true); proxy.Cut() },
+		Restore:   func() { proxy.Refuse(false) },
+		Connected: func() bool { return busA.Connected() && busB.Connected() },
+	})
+	for _, want := range []string{"connection lost, reconnecting", "reconnected"} {
+		if logs.Count(want) < 2 {
+			t.Errorf("%d %q log lines, want one per bus", logs.Count(want), want)
+		}
 	}
 }

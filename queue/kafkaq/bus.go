@@ -156,6 +156,10 @@ func namespaceHasher(key []byte, n int) int {
 	return int(h&0x7fffffff) % n
 }
 
+// Connected reports whether the bus reaches the brokers: false from a
+// failed connection attempt until the next one that succeeds.
+func (b *Bus) Connected() bool { return !b.down.Load() }
+
 // InFlight returns the number of records awaiting the broker's
 // acknowledgement.
 func (b *Bus) InFlight() int { return len(b.slots) }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/socketio-go/sio/core"
 	"github.com/socketio-go/sio/queue"
+	"github.com/socketio-go/sio/queue/internal/faulttest"
 	"github.com/socketio-go/sio/queue/kafkaq"
 )
 
@@ -165,4 +166,30 @@ func TestInFlightBound(t *testing.T) {
 		m := in.All()
 		return string(m[len(m)-1]) == "again"
 	})
+}
+
+// TestRestartScenario runs the shared broker-restart scenario (broadcasts
+// in flight, requests during the outage, back within 5s) on kfake stopped
+// and started again.
+func TestRestartScenario(t *testing.T) {
+	broker, url := newRestartable(t)
+	log, logs := faulttest.NewLogs(t)
+	busA := newBus(t, url, kafkaq.Options{Logger: log})
+	busB := newBus(t, url, kafkaq.Options{Logger: log})
+	buses := []*kafkaq.Bus{busA, busB}
+	prefix := uniq("sio-test")
+	i := 0
+	faulttest.RunRestart(t, func() core.ClientManager {
+		i++
+		return queue.NewManager(buses[i-1], queue.Options{ChannelPrefix: prefix, RequestTimeout: faulttest.RequestTimeout})
+	}, faulttest.Broker{
+		Cut:       func() { broker.c.Close() },
+		Restore:   broker.start,
+		Connected: func() bool { return busA.Connected() && busB.Connected() },
+	})
+	for _, want := range []string{"broker unreachable", "reconnected"} {
+		if logs.Count(want) == 0 {
+			t.Errorf("no %q log line", want)
+		}
+	}
 }
