@@ -1,7 +1,6 @@
 package queue_test
 
 import (
-	"context"
 	"encoding/json"
 	"testing"
 	"time"
@@ -66,53 +65,6 @@ func expectOffset(t *testing.T, c *client, s *session, event, want string) {
 	}
 	s.offset = off
 }
-
-// TestRecoveryAcrossServers checks connection state recovery on a LogBus:
-// a client that loses its connection to one server reconnects to another
-// and gets its id, rooms and the broadcasts it missed (only those that
-// reach it), then the same onto a third server. The cluster size comes
-// from the bus (no heartbeats).
-func TestRecoveryAcrossServers(t *testing.T) {
-	c, _ := logCluster(t, 3, queue.Options{})
-	for _, nd := range c.nodes {
-		if n := nd.ServerCount(context.Background()); n != 3 {
-			t.Fatalf("ServerCount %d, want 3", n)
-		}
-	}
-	a, b, d := c.nodes[0], c.nodes[1], c.nodes[2]
-	cl := a.dial(t, "")
-	s := joinSession(t, cl, nil)
-	cl.Call(t, "/", "join", "r")
-	if err := b.To("r").Emit("first", 1); err != nil {
-		t.Fatal(err)
-	}
-	expectOffset(t, cl, &s, "first", `[1]`)
-
-	for i, next := range []*node{b, d} {
-		cl.Close()                  // abruptly: a transport close, which keeps the session
-		waitSocketGone(t, c, s.sid) // its session was saved before it left
-		_ = d.To("r").Emit("missed", i, "to r")
-		_ = a.Emit("missed", i, "to all")
-		_ = b.To("elsewhere").Emit("not for it")
-		_ = d.Except("r").Emit("not for it")
-		_ = b.Except().Local().Emit("not for it")
-
-		cl = next.dial(t, "")
-		got := joinSession(t, cl, map[string]string{"pid": s.pid, "offset": s.offset})
-		if got.sid != s.sid {
-			t.Fatalf("reconnection %d: sid %s, want the recovered %s", i, got.sid, s.sid)
-		}
-		expectOffset(t, cl, &s, "missed", `[`+itoa(i)+`,"to r"]`)
-		expectOffset(t, cl, &s, "missed", `[`+itoa(i)+`,"to all"]`)
-		// Its rooms came back: a broadcast to r from another server
-		// reaches it. It got nothing else (expectOffset takes the next
-		// event).
-		_ = a.To("r").Emit("after", i)
-		expectOffset(t, cl, &s, "after", `[`+itoa(i)+`]`)
-	}
-}
-
-func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
 
 // waitSocketGone waits until no server has the socket sid.
 func waitSocketGone(t *testing.T, c *cluster, sid string) {
