@@ -218,7 +218,12 @@ func (b *Bus) Subscribe(ctx context.Context, channel string, fn func(msg []byte)
 	return unsub, nil
 }
 
-// Close implements queue.Bus: it closes the connection (the broker
+// closeWait bounds how long Close waits for the broker to confirm the
+// publishes in flight.
+const closeWait = 2 * time.Second
+
+// Close implements queue.Bus: it waits (up to 2s) for the broker to
+// confirm the publishes in flight, closes the connection (the broker
 // deletes the node's queue) and ends every subscription; no callback runs
 // after it returns.
 func (b *Bus) Close() error {
@@ -229,7 +234,11 @@ func (b *Bus) Close() error {
 		return nil
 	}
 	b.closed = true
+	connected := b.sess != nil
 	b.mu.Unlock()
+	for deadline := time.Now().Add(closeWait); connected && b.InFlight() > 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
 	close(b.stop)
 	<-b.stopped
 	b.fan.Close()
