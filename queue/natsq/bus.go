@@ -93,6 +93,9 @@ func New(url string, opts Options) (*Bus, error) {
 		nats.ReconnectHandler(func(nc *nats.Conn) {
 			b.server.Store(nc.ConnectedUrlRedacted())
 			b.log.Info("sio/natsq: reconnected and resubscribed", "server", nc.ConnectedUrlRedacted(), "reconnects", nc.Reconnects)
+			if b.opts.OnReconnect != nil {
+				b.opts.OnReconnect()
+			}
 		}),
 		nats.ErrorHandler(func(_ *nats.Conn, s *nats.Subscription, err error) {
 			subject := ""
@@ -117,7 +120,8 @@ func New(url string, opts Options) (*Bus, error) {
 
 // NewWithConn returns a bus on a connection the caller made and still
 // owns: Close leaves it open. Its reconnection settings and handlers are
-// the caller's; opts.Logger and opts.SubscriptionQueue are used.
+// the caller's (opts.OnReconnect is not called); opts.Logger,
+// opts.SubscriptionQueue and opts.OnPublishError are used.
 func NewWithConn(nc *nats.Conn, opts Options) *Bus {
 	b := makeBus(opts.withDefaults())
 	b.nc = nc
@@ -159,12 +163,20 @@ func (b *Bus) Publish(_ context.Context, channel string, msg []byte) error {
 	case errors.Is(err, nats.ErrReconnectBufExceeded):
 		n := b.dropped.Add(1)
 		b.rlog.Warn("sio/natsq: reconnect buffer full, message dropped", "subject", subject, "dropped_total", n)
-		return fmt.Errorf("%w (subject %s)", ErrDropped, subject)
+		return b.publishError(fmt.Errorf("%w (subject %s)", ErrDropped, subject))
 	case errors.Is(err, nats.ErrConnectionClosed):
 		return queue.ErrClosed
 	default:
-		return fmt.Errorf("sio/natsq: publishing on %s: %w", subject, err)
+		return b.publishError(fmt.Errorf("sio/natsq: publishing on %s: %w", subject, err))
 	}
+}
+
+// publishError calls Options.OnPublishError with err and returns it.
+func (b *Bus) publishError(err error) error {
+	if b.opts.OnPublishError != nil {
+		b.opts.OnPublishError(err)
+	}
+	return err
 }
 
 // Subscribe implements queue.Bus with one NATS subscription. It returns

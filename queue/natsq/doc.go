@@ -45,9 +45,11 @@
 // holds at most Options.SubscriptionQueue messages waiting for its
 // callback; the client drops the ones beyond ("slow consumer", logged).
 // A message larger than the server's max_payload (1 MiB by default)
-// cannot be published. Requests to the other servers (FetchSockets,
-// acknowledgements) that get no answer end after queue.Options
-// .RequestTimeout.
+// cannot be published. Options.OnPublishError and Options.OnReconnect
+// report the messages not sent and the reconnections (to
+// metrics.BrokerHooks, for instance). Requests to the other servers
+// (FetchSockets, acknowledgements) that get no answer end after
+// queue.Options.RequestTimeout.
 //
 // URLs are nats://host:port or tls://host:port (TLS required), with the
 // credentials in them: nats://user:password@host, nats://token@host;

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,14 +34,16 @@ func testBrokerRestart(t *testing.T, js bool) {
 	jopts := testJetStream(t, srv.URL())
 	jopts.Memory = false
 	var buses []*Bus
+	var reconnects atomic.Int32
+	opts := Options{Logger: log, OnReconnect: func() { reconnects.Add(1) }}
 	faulttest.RunRestart(t, func() core.ClientManager {
 		var bus queue.Bus
 		if js {
-			jb := newJetStreamBus(t, srv.URL(), Options{Logger: log}, jopts)
+			jb := newJetStreamBus(t, srv.URL(), opts, jopts)
 			buses = append(buses, jb.Bus)
 			bus = jb
 		} else {
-			b := newBus(t, srv.URL(), Options{Logger: log})
+			b := newBus(t, srv.URL(), opts)
 			buses = append(buses, b)
 			bus = b
 		}
@@ -63,6 +66,9 @@ func testBrokerRestart(t *testing.T, js bool) {
 	if n := logs.Count("sio/natsq: reconnected and resubscribed"); n < 2 {
 		t.Errorf("%d reconnection lines, want one per bus", n)
 	}
+	if n := reconnects.Load(); n < 2 {
+		t.Errorf("OnReconnect called %d times, want once per bus", n)
+	}
 }
 
 // TestReconnectBufferDrops: while the server is down, publishes wait in
@@ -73,7 +79,8 @@ func testBrokerRestart(t *testing.T, js bool) {
 func TestReconnectBufferDrops(t *testing.T) {
 	srv := startNATSServer(t)
 	log, logs := faulttest.NewLogs(t)
-	b := newBus(t, srv.URL(), Options{Logger: log, MaxPending: 4 << 10})
+	var publishErrors atomic.Int32
+	b := newBus(t, srv.URL(), Options{Logger: log, MaxPending: 4 << 10, OnPublishError: func(error) { publishErrors.Add(1) }})
 	ch := testPrefix(t) + "#/#"
 	got := make(chan []byte, 1000)
 	ctx := context.Background()
@@ -97,8 +104,8 @@ func TestReconnectBufferDrops(t *testing.T) {
 	if sent == 0 || dropped == 0 || sent > 4<<10/100 {
 		t.Fatalf("%d buffered and %d dropped of 200 publishes of 100 bytes with a 4 KiB buffer", sent, dropped)
 	}
-	if b.Dropped() != uint64(dropped) {
-		t.Errorf("Dropped() = %d, want %d", b.Dropped(), dropped)
+	if b.Dropped() != uint64(dropped) || publishErrors.Load() != int32(dropped) {
+		t.Errorf("Dropped() = %d, OnPublishError called %d times, want %d", b.Dropped(), publishErrors.Load(), dropped)
 	}
 	if n := logs.Count("reconnect buffer full, message dropped"); n != 1 {
 		t.Errorf("%d drop lines for %d drops within a second, want 1", n, dropped)

@@ -211,11 +211,11 @@ func (b *JetStreamBus) Append(ctx context.Context, channel string, msg []byte) (
 	if !b.nc.IsConnected() {
 		n := b.dropped.Add(1)
 		b.rlog.Warn("sio/natsq: not connected, log entry dropped", "subject", subject, "dropped_total", n)
-		return "", fmt.Errorf("%w (subject %s)", ErrNotConnected, subject)
+		return "", b.publishError(fmt.Errorf("%w (subject %s)", ErrNotConnected, subject))
 	}
 	ack, err := b.js.Publish(ctx, subject, msg)
 	if err != nil {
-		return "", fmt.Errorf("sio/natsq: appending to %s: %w", subject, err)
+		return "", b.publishError(fmt.Errorf("sio/natsq: appending to %s: %w", subject, err))
 	}
 	return strconv.FormatUint(ack.Sequence, 10), nil
 }

@@ -47,6 +47,13 @@ type Options struct {
 	// NATS are more options for nats.Connect, applied after the bus's own
 	// (credentials files, NKeys, several servers, custom dialers...).
 	NATS []nats.Option
+	// OnPublishError, when set, is called with the error of each Publish
+	// or Append that did not send its message, on the publishing
+	// goroutine: metrics.BrokerHooks gives one.
+	OnPublishError func(error)
+	// OnReconnect, when set, is called after each reconnection (on the
+	// client's callback goroutine; metrics.BrokerHooks gives one).
+	OnReconnect func()
 	// Logger receives the bus's log lines. Nil: slog.Default().
 	Logger *slog.Logger
 }

@@ -182,7 +182,9 @@ func (b *Bus) Publish(_ context.Context, channel string, msg []byte) error {
 	default:
 		n := b.dropped.Add(1)
 		b.rlog.Warn("sio/pgq: too many messages waiting to be sent, message dropped", "channel", pg, "dropped_total", n)
-		return fmt.Errorf("%w (channel %s)", ErrDropped, pg)
+		err := fmt.Errorf("%w (channel %s)", ErrDropped, pg)
+		b.publishError(err)
+		return err
 	}
 }
 
@@ -271,6 +273,14 @@ func (b *Bus) send(m outMsg) {
 	}
 	if err != nil {
 		b.rlog.Warn("sio/pgq: cannot send a message, dropped", "channel", m.channel, "len", len(m.msg), "err", err)
+		b.publishError(err)
+	}
+}
+
+// publishError calls Options.OnPublishError.
+func (b *Bus) publishError(err error) {
+	if b.opts.OnPublishError != nil {
+		b.opts.OnPublishError(err)
 	}
 }
 
@@ -283,6 +293,9 @@ func (b *Bus) notifyAll(msgs []outMsg) {
 	defer cancel()
 	fail := func(n int, err error) {
 		b.rlog.Warn("sio/pgq: cannot send messages, dropped", "messages", n, "err", err)
+		for range n {
+			b.publishError(err)
+		}
 	}
 	conn, err := b.pool.Acquire(ctx)
 	if err != nil {
@@ -328,7 +341,9 @@ func (b *Bus) notifyAll(msgs []outMsg) {
 // does (or, while that connection is down, at once: it LISTENs again when
 // it reconnects). A subscription to a reply channel ("<prefix>#N#<uid>#")
 // receives nothing: the replies come on the namespace's channel, as
-// Node.js sends them.
+// Node.js sends them. The subscriptions of one delivery group
+// (queue.WithDeliveryGroup) share one goroutine, in the order of the
+// notifications.
 func (b *Bus) Subscribe(ctx context.Context, channel string, fn func(msg []byte)) (func(), error) {
 	if b.opts.WriteOnly {
 		return nil, ErrWriteOnly
@@ -346,7 +361,7 @@ func (b *Bus) Subscribe(ctx context.Context, channel string, fn func(msg []byte)
 	if isReply {
 		return func() {}, nil
 	}
-	unsub, _, ok := b.fan.Add(pg, fn)
+	unsub, _, ok := b.fan.AddGroup(pg, queue.DeliveryGroup(ctx), fn)
 	if !ok {
 		return nil, queue.ErrClosed
 	}

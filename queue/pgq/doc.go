@@ -53,11 +53,14 @@
 // message the writer cannot send (the server is unreachable) is dropped
 // and logged. Each subscription has its own goroutine and a queue of
 // Options.SubscriptionQueue messages; a full queue drops (and logs) the
-// message for that subscription only. The bus does not honour delivery
-// groups (queue.WithDeliveryGroup): use the static subscription mode
-// (queue.Options.SubscriptionMode's zero value, the only one Node.js's
-// adapter has), where every message of a namespace comes on its one
-// channel, in order. When the listening connection is
+// message for that subscription only. The subscriptions of one delivery
+// group (queue.WithDeliveryGroup) share one goroutine and queue, in
+// notification order. With Node.js servers, use the static subscription
+// mode (queue.Options.SubscriptionMode's zero value, the only one
+// Node.js's adapter has); in the dynamic modes a room's channel
+// "<prefix>#N#<room>" must fit in 63 bytes too. Options.OnPublishError
+// and Options.OnReconnect report the messages not sent and the
+// reconnections (to metrics.BrokerHooks, for instance). When the listening connection is
 // lost (a server restart, pg_terminate_backend, a network failure) the
 // bus logs it, reconnects with a backoff from Options.ReconnectMin to
 // Options.ReconnectMax (100ms to 2s), LISTENs again and logs that; the

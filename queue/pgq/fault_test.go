@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,7 +31,8 @@ func TestConnectionLoss(t *testing.T) {
 	t.Cleanup(proxy.Close)
 	log, logs := faulttest.NewLogs(t)
 	prefix, opts := testName(t), testOptions(t, dbURL)
-	opts.Logger = log
+	var reconnects atomic.Int32
+	opts.Logger, opts.OnReconnect = log, func() { reconnects.Add(1) }
 	via := viaAddr(t, dbURL, proxy.Addr())
 	var buses []*Bus
 	faulttest.RunRestart(t, func() core.ClientManager {
@@ -59,6 +61,9 @@ func TestConnectionLoss(t *testing.T) {
 	}
 	if n := logs.Count("sio/pgq: reconnected the listening connection"); n < 2 {
 		t.Errorf("%d reconnection lines, want one per bus", n)
+	}
+	if n := reconnects.Load(); n < 2 {
+		t.Errorf("OnReconnect called %d times, want once per bus", n)
 	}
 }
 
@@ -121,7 +126,9 @@ func TestInFlightBound(t *testing.T) {
 	t.Cleanup(proxy.Close)
 	log, logs := faulttest.NewLogs(t)
 	opts := testOptions(t, dbURL)
+	var publishErrors atomic.Int32
 	opts.Logger, opts.MaxInFlight = log, 10
+	opts.OnPublishError = func(error) { publishErrors.Add(1) }
 	b := newBus(t, viaAddr(t, dbURL, proxy.Addr()), opts)
 	proxy.Stall(true)
 	defer proxy.Stall(false)
@@ -141,8 +148,8 @@ func TestInFlightBound(t *testing.T) {
 	if sent != 10 || dropped != 90 {
 		t.Errorf("%d queued and %d dropped of 100 with MaxInFlight 10", sent, dropped)
 	}
-	if b.Dropped() != uint64(dropped) {
-		t.Errorf("Dropped() = %d, want %d", b.Dropped(), dropped)
+	if b.Dropped() != uint64(dropped) || publishErrors.Load() != int32(dropped) {
+		t.Errorf("Dropped() = %d, OnPublishError called %d times, want %d", b.Dropped(), publishErrors.Load(), dropped)
 	}
 	if n := logs.Count("too many messages waiting to be sent, message dropped"); n != 1 {
 		t.Errorf("%d drop lines, want 1", n)

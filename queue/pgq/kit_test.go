@@ -32,3 +32,16 @@ func TestClusterConformance(t *testing.T) {
 		}
 	})
 }
+
+// TestDynamicConformance runs every cluster operation with per-room
+// channels (a PostgreSQL channel per room: sio servers only), whose order
+// with the namespace's channel the delivery groups keep.
+func TestDynamicConformance(t *testing.T) {
+	dbURL := pgURL(t)
+	queuetest.RunCluster(t, func(t *testing.T) func() core.ClientManager {
+		prefix, opts := testName(t), testOptions(t, dbURL)
+		return func() core.ClientManager {
+			return NewManager(newBus(t, dbURL, opts), queue.Options{ChannelPrefix: prefix, SubscriptionMode: queue.SubscriptionDynamicPrivate})
+		}
+	})
+}

@@ -45,6 +45,9 @@ func (b *Bus) listen(conn *pgx.Conn) {
 		conn = c
 		b.connected.Store(true)
 		b.log.Info("sio/pgq: reconnected the listening connection", "server", redact(b.lcfg))
+		if b.opts.OnReconnect != nil {
+			b.opts.OnReconnect()
+		}
 	}
 }
 

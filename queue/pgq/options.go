@@ -69,6 +69,13 @@ type Options struct {
 	// WriteOnly opens no listening connection: a bus for an emitter.
 	// Subscribe then fails with ErrWriteOnly.
 	WriteOnly bool
+	// OnPublishError, when set, is called with the error of each message
+	// the bus did not send (dropped by Publish, or failed in the writer),
+	// on the goroutine that saw it: metrics.BrokerHooks gives one.
+	OnPublishError func(error)
+	// OnReconnect, when set, is called each time the listening connection
+	// is back after a loss (metrics.BrokerHooks gives one).
+	OnReconnect func()
 	// Logger receives the bus's log lines. Nil: slog.Default().
 	Logger *slog.Logger
 }
