@@ -348,8 +348,8 @@ func (a *Adapter) handle(msg Message) {
 	switch msg.Method {
 	case MethodEmit:
 		args := msg.Args
-		if a.m.opts.SingleValue && len(args) != 1 {
-			args = []any{args}
+		if a.m.opts.SingleValue {
+			args = []any{msg.Data}
 		}
 		out := parser.Outgoing{Type: parser.Event, Namespace: a.nsp.Name(), Event: msg.Event, Args: args}
 		opts := core.BroadcastOptions{Rooms: msg.Rooms, Except: msg.Skip}

@@ -213,3 +213,23 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestSingleValue: with SingleValue, the data python-socketio before
+// 5.15.1 writes is the event's one argument, a list included.
+func TestSingleValue(t *testing.T) {
+	bus := queue.NewMemoryBus()
+	t.Cleanup(func() { _ = bus.Close() })
+	h := livetest.Serve(core.NewServer(core.Options{ClientManager: pymsg.NewManager(bus, pymsg.Options{SingleValue: true})}))
+	t.Cleanup(func() { h.Shutdown(t) })
+	c, _ := h.Connect(t, "/", "", nil)
+	ctx := context.Background()
+	for _, data := range []string{`[5]`, `[1,2]`, `"x"`, `{"k":1}`} {
+		msg := `{"method":"emit","event":"old","data":` + data + `,"namespace":"/","room":null,"skip_sid":null,"callback":null,"host_id":"py"}`
+		if err := bus.Publish(ctx, pymsg.DefaultChannel, []byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+		if p := c.ExpectEvent(t, "/", "old"); p.ArgsText() != "["+data+"]" {
+			t.Errorf("data %s arrived as %s", data, p.ArgsText())
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/socketio-go/sio/core/parser"
@@ -51,6 +52,10 @@ type Message struct {
 	// string, []any, map[string]any), and []byte for binary values of an
 	// emit. Encode accepts any value the Socket.IO JSON parser encodes.
 	Args []any
+	// Data is an emit's data field as Decode read it (Args is derived
+	// from it): what python-socketio before 5.15.1 delivers as the one
+	// argument. Encode does not use it.
+	Data any
 	// Rooms are the rooms of an emit (a socket id is a room); none means
 	// every socket of the namespace.
 	Rooms []string
@@ -284,7 +289,7 @@ func Decode(b []byte) (Message, error) {
 		if m.Event, err = stringOf(in.Event, "event"); err != nil {
 			return m, err
 		}
-		if m.Args, err = decodeData(in.Data, in.Binary); err != nil {
+		if m.Args, m.Data, err = decodeData(in.Data, in.Binary); err != nil {
 			return m, err
 		}
 		if m.Rooms, err = stringsOf(in.Room, "room"); err != nil {
@@ -328,42 +333,42 @@ func Decode(b []byte) (Message, error) {
 	return m, err
 }
 
-// decodeData returns an emit's arguments.
-func decodeData(raw json.RawMessage, binary bool) ([]any, error) {
+// decodeData returns an emit's arguments and its data value.
+func decodeData(raw json.RawMessage, binary bool) ([]any, any, error) {
 	v, err := decodeJSON(raw)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	list, isList := v.([]any)
 	if !binary {
 		if !isList {
-			return []any{v}, nil
+			return []any{v}, v, nil
 		}
-		return list, nil
+		return slices.Clone(list), v, nil
 	}
 	if !isList || len(list) == 0 {
-		return nil, fmt.Errorf("%w: binary data is not [args, attachments...]", ErrInvalidMessage)
+		return nil, nil, fmt.Errorf("%w: binary data is not [args, attachments...]", ErrInvalidMessage)
 	}
 	args, ok := list[0].([]any)
 	if !ok {
-		return nil, fmt.Errorf("%w: binary data's first element is not a list", ErrInvalidMessage)
+		return nil, nil, fmt.Errorf("%w: binary data's first element is not a list", ErrInvalidMessage)
 	}
 	atts := make([][]byte, len(list)-1)
 	for i, a := range list[1:] {
 		s, ok := a.(string)
 		if !ok {
-			return nil, fmt.Errorf("%w: attachment %d is not a string", ErrInvalidMessage, i)
+			return nil, nil, fmt.Errorf("%w: attachment %d is not a string", ErrInvalidMessage, i)
 		}
 		if atts[i], err = base64.StdEncoding.DecodeString(s); err != nil {
-			return nil, fmt.Errorf("%w: attachment %d: %v", ErrInvalidMessage, i, err)
+			return nil, nil, fmt.Errorf("%w: attachment %d: %v", ErrInvalidMessage, i, err)
 		}
 	}
 	for i := range args {
 		if args[i], err = fillPlaceholders(args[i], atts, 0); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return args, nil
+	return args, slices.Clone(args), nil
 }
 
 // maxDepth bounds the nesting of the values Decode walks.

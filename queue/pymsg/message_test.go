@@ -84,9 +84,9 @@ func TestDecode(t *testing.T) {
 		want     pymsg.Message
 	}{
 		{"5.7.2 emit", `{"method": "emit", "event": "news", "data": {"a": 1}, "namespace": "/", "room": null, "skip_sid": null, "callback": null, "host_id": "h"}`,
-			pymsg.Message{Method: pymsg.MethodEmit, Event: "news", Args: []any{map[string]any{"a": int64(1)}}, Namespace: "/", HostID: "h"}},
+			pymsg.Message{Method: pymsg.MethodEmit, Event: "news", Args: []any{map[string]any{"a": int64(1)}}, Data: map[string]any{"a": int64(1)}, Namespace: "/", HostID: "h"}},
 		{"5.15 emit with binary and a callback", `{"method":"emit","event":"b","data":[[1.5,{"_placeholder":true,"num":0}],"AQI="],"binary":true,"namespace":"/chat","room":["x","y"],"skip_sid":"s","callback":["x","/chat",4],"host_id":"h"}`,
-			pymsg.Message{Method: pymsg.MethodEmit, Event: "b", Args: []any{1.5, []byte{1, 2}}, Namespace: "/chat", Rooms: []string{"x", "y"},
+			pymsg.Message{Method: pymsg.MethodEmit, Event: "b", Args: []any{1.5, []byte{1, 2}}, Data: []any{1.5, []byte{1, 2}}, Namespace: "/chat", Rooms: []string{"x", "y"},
 				Skip: []string{"s"}, Callback: &pymsg.Callback{SID: "x", Namespace: "/chat", ID: 4}, HostID: "h"}},
 		{"callback", `{"method":"callback","host_id":"a","sid":"s","namespace":"/","id":3,"args":["ok"]}`,
 			pymsg.Message{Method: pymsg.MethodCallback, HostID: "a", SID: "s", Namespace: "/", ID: 3, Args: []any{"ok"}}},
