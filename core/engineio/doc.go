@@ -17,6 +17,32 @@
 // No user callback runs while a lock is held, and a panic in a callback is
 // recovered and logged.
 //
+// # Bounds
+//
+// What one client can make the server hold is bounded, on both transports,
+// by these options (zero values take the defaults shown):
+//
+//   - MaxHTTPBufferSize (1e6 bytes): the largest message, websocket frame
+//     or POST body accepted; a larger POST is answered 413, a larger frame
+//     closes the websocket with 1009.
+//   - MaxQueuedMessages (4096) and MaxQueueBytes (4 MiB): the outbound
+//     queue of a session, in messages and in payload bytes (a broadcast's
+//     shared message counts in every queue that holds it, without a copy).
+//     When a message does not fit, QueueFull decides (default: close the
+//     session, "transport error", one log line).
+//   - Control packets: the server queues one ping at a time, and only a
+//     pong that can answer it (the ping has been handed to the transport)
+//     counts, so a polling client that posts pongs but never collects its
+//     queue is closed with "ping timeout". A client ping (Engine.IO v4
+//     clients never send one), probes outside an upgrade included, closes
+//     the session with "transport error" (ErrHeartbeatDirection), as the
+//     reference server's "invalid heartbeat direction"; noops and pongs
+//     queue nothing.
+//   - UTF-8: a websocket text frame or a polling payload that is not valid
+//     UTF-8 is a parse error (close 1007 on a websocket, 400 on polling).
+//     The server never writes invalid UTF-8 as text: TextMessage replaces
+//     invalid bytes with U+FFFD.
+//
 // # Errors
 //
 // Protocol errors are answered as the reference server answers them: HTTP 400

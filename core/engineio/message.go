@@ -1,5 +1,10 @@
 package engineio
 
+import (
+	"bytes"
+	"unicode/utf8"
+)
+
 // Message is an outgoing Engine.IO message, encoded once. A Message is
 // immutable after construction, so one value may be sent to many sessions
 // (a broadcast) without copying or re-encoding: each transport writes the
@@ -15,7 +20,18 @@ type Message struct {
 
 // TextMessage returns a text message carrying data. The caller must not
 // modify data afterwards.
+//
+// Text frames and polling payloads carry UTF-8 (RFC 6455 section 8.1: a
+// browser or the ws library fails the connection on a text frame that is
+// not), so the server never sends invalid UTF-8: each run of invalid
+// bytes in data is replaced by U+FFFD, as encoding/json does for Go
+// strings and as JavaScript's encoders do for lone surrogates. The check
+// runs once per message, however many sessions it is sent to; binary data
+// belongs in BinaryMessage.
 func TextMessage(data []byte) *Message {
+	if !utf8.Valid(data) {
+		data = bytes.ToValidUTF8(data, []byte(string(utf8.RuneError)))
+	}
 	return controlMessage(packetMessage, data)
 }
 

@@ -46,7 +46,8 @@ type Observer struct {
 	// callback.
 	Refused func(err *ConnectionError)
 	// QueueFull: a message did not fit in a session's outbound queue
-	// (Options.MaxQueuedMessages) and policy was applied.
+	// (Options.MaxQueuedMessages, Options.MaxQueueBytes) and policy was
+	// applied.
 	QueueFull func(s *Socket, policy QueueFullPolicy)
 }
 
@@ -84,13 +85,4 @@ func (s *Server) mergeObservers(list []*Observer) *Observer {
 		Refused:       fanout.Fan1(list, func(o *Observer) func(*ConnectionError) { return o.Refused }, p),
 		QueueFull:     fanout.Fan2(list, func(o *Observer) func(*Socket, QueueFullPolicy) { return o.QueueFull }, p),
 	}
-}
-
-// observePacketsOut reports msgs queued on s.
-func (s *Socket) observePacketsOut(o *Observer, msgs []*Message) {
-	n := 0
-	for _, m := range msgs {
-		n += len(m.data)
-	}
-	o.PacketsOut(s, len(msgs), n)
 }

@@ -22,12 +22,14 @@ const (
 	DefaultMaxHTTPBufferSize    = 1_000_000
 	DefaultCompressionThreshold = 1024
 	DefaultMaxQueuedMessages    = 4096
+	DefaultMaxQueueBytes        = 4 << 20 // 4 MiB
 	DefaultCookieName           = "io"
 	DefaultClosePollWait        = 2 * time.Second
 )
 
 // QueueFullPolicy says what happens when a message is sent to a session
-// whose outbound queue already holds Options.MaxQueuedMessages messages.
+// whose outbound queue is full: it already holds Options.MaxQueuedMessages
+// messages, or the message would take it over Options.MaxQueueBytes.
 type QueueFullPolicy int
 
 const (
@@ -126,9 +128,17 @@ type Options struct {
 	// characters, as the reference server's ids).
 	GenerateID func(r *Request) (string, error)
 
-	// MaxQueuedMessages bounds each session's outbound queue.
-	// Zero: 4096.
+	// MaxQueuedMessages bounds each session's outbound queue, in
+	// messages. Zero: 4096.
 	MaxQueuedMessages int
+	// MaxQueueBytes bounds each session's outbound queue, in payload
+	// bytes: the messages sent and not yet handed to the transport (a
+	// broadcast's message, shared by every recipient, counts in each
+	// queue that holds it). A message is always accepted by an empty
+	// queue, whatever its size. With the websocket writer's batch in
+	// flight, a client that does not read makes the server hold at most
+	// about twice this. Zero: 4 MiB.
+	MaxQueueBytes int
 	// QueueFull is the policy applied when the outbound queue is full.
 	// Zero: QueueFullClose.
 	QueueFull QueueFullPolicy
@@ -237,6 +247,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxQueuedMessages <= 0 {
 		o.MaxQueuedMessages = DefaultMaxQueuedMessages
+	}
+	if o.MaxQueueBytes <= 0 {
+		o.MaxQueueBytes = DefaultMaxQueueBytes
 	}
 	if o.Cookie != nil {
 		c := *o.Cookie

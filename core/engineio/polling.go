@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"time"
+	"unicode/utf8"
 )
 
 // ServePoll answers an HTTP long-polling request (handshake, GET, POST or
@@ -233,7 +234,15 @@ func (sock *Socket) servePollPost(body []byte) pollResult {
 	}
 	sock.posting = true
 	sock.mu.Unlock()
-	err := decodePayload(body, sock.handlePacket)
+	var err error
+	if !utf8.Valid(body) {
+		// A polling payload is text, binary messages included (base64):
+		// its text packets reach the application as UTF-8 strings, as
+		// those of a websocket text frame do.
+		err = errInvalidUTF8
+	} else {
+		err = decodePayload(body, sock.handlePacket)
+	}
 	sock.mu.Lock()
 	sock.posting = false
 	sock.mu.Unlock()

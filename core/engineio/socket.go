@@ -77,8 +77,11 @@ type Socket struct {
 	// before any message is read.
 	onMessage func(data []byte, binary bool)
 	onClose   func(reason CloseReason, err error)
-	// queue holds the messages not yet handed to a transport.
+	// queue holds the messages not yet handed to a transport; queueBytes
+	// is the length of their payloads, as sent by Send (a broadcast's
+	// shared message counts in every queue that holds it).
 	queue       []*Message
+	queueBytes  int
 	transport   string
 	ws          Conn // the active websocket, once upgraded or websocket-only
 	wsBase64    bool // its client asked for binary as base64 text (b64=1)
@@ -107,6 +110,7 @@ type Socket struct {
 	connUse      sync.WaitGroup
 	dropping     bool // messages were dropped since the queue last drained
 	awaitingPong bool
+	pingQueued   bool        // the ping awaiting its pong is still in the queue
 	pongExtended bool        // a packet has extended the pong deadline of this ping
 	timer        *time.Timer // heartbeat
 	timerAt      time.Time   // when the heartbeat timer is due
@@ -177,42 +181,31 @@ func (s *Socket) SendMessage(data []byte, binary bool) error {
 }
 
 // Send queues msgs for delivery, in order and without interleaving with
-// other Send calls. It does not wait for the transport.
+// other Send calls. It does not wait for the transport. The queue is
+// bounded by Options.MaxQueuedMessages and Options.MaxQueueBytes; msgs
+// that do not fit are handled by Options.QueueFull.
 func (s *Socket) Send(msgs ...*Message) error {
+	n := 0
+	for _, m := range msgs {
+		n += len(m.data)
+	}
 	s.mu.Lock()
 	if s.state != stateOpen {
 		s.mu.Unlock()
 		return ErrClosed
 	}
-	if max := s.srv.opts.MaxQueuedMessages; len(s.queue)+len(msgs) > max {
-		if s.srv.opts.QueueFull == QueueFullDrop {
-			// One log line per streak of drops, not one per message.
-			first := !s.dropping
-			s.dropping = true
-			s.mu.Unlock()
-			if first {
-				s.log.Warn("engineio: outbound queue full, dropping messages until it drains", "queued", max)
-			}
-			if o := s.srv.observer(); o != nil && o.QueueFull != nil {
-				o.QueueFull(s, QueueFullDrop)
-			}
-			return ErrQueueFull
-		}
-		s.mu.Unlock()
-		s.log.Warn("engineio: outbound queue full, closing slow client", "queued", max)
-		if o := s.srv.observer(); o != nil && o.QueueFull != nil {
-			o.QueueFull(s, QueueFullClose)
-		}
-		// Send may be called with the caller's locks held (a broadcast):
-		// the OnClose callback must not run on this goroutine.
-		s.close(ReasonTransportError, ErrQueueFull, true)
-		return ErrQueueFull
+	opts := &s.srv.opts
+	// An empty queue takes msgs whatever their size: a message larger
+	// than the byte bound is sent, alone.
+	if len(s.queue)+len(msgs) > opts.MaxQueuedMessages || (len(s.queue) > 0 && s.queueBytes+n > opts.MaxQueueBytes) {
+		return s.overflowLocked()
 	}
 	s.queue = append(s.queue, msgs...)
+	s.queueBytes += n
 	start := s.startWriterLocked()
 	s.mu.Unlock()
 	if o := s.srv.observer(); o != nil && o.PacketsOut != nil {
-		s.observePacketsOut(o, msgs)
+		o.PacketsOut(s, len(msgs), n)
 	}
 	if s.debug() {
 		s.debugQueued(msgs)
@@ -223,6 +216,34 @@ func (s *Socket) Send(msgs ...*Message) error {
 		s.wake1() // a pending long-poll, or a lingering writer
 	}
 	return nil
+}
+
+// overflowLocked applies the QueueFull policy to messages that do not fit
+// in the queue, and returns ErrQueueFull. s.mu must be held; it unlocks it.
+func (s *Socket) overflowLocked() error {
+	queued, bytes := len(s.queue), s.queueBytes
+	if s.srv.opts.QueueFull == QueueFullDrop {
+		// One log line per streak of drops, not one per message.
+		first := !s.dropping
+		s.dropping = true
+		s.mu.Unlock()
+		if first {
+			s.log.Warn("engineio: outbound queue full, dropping messages until it drains", "queued", queued, "bytes", bytes)
+		}
+		if o := s.srv.observer(); o != nil && o.QueueFull != nil {
+			o.QueueFull(s, QueueFullDrop)
+		}
+		return ErrQueueFull
+	}
+	s.mu.Unlock()
+	s.log.Warn("engineio: outbound queue full, closing slow client", "queued", queued, "bytes", bytes)
+	if o := s.srv.observer(); o != nil && o.QueueFull != nil {
+		o.QueueFull(s, QueueFullClose)
+	}
+	// Send may be called with the caller's locks held (a broadcast):
+	// the OnClose callback must not run on this goroutine.
+	s.close(ReasonTransportError, ErrQueueFull, true)
+	return ErrQueueFull
 }
 
 // Writable reports whether a message sent now would be written without
@@ -261,7 +282,7 @@ func (s *Socket) closeGracefully(reason CloseReason) {
 	s.state = stateClosing
 	s.closeReason = reason
 	// The close packet is the last one queued: nothing is queued after
-	// it (see enqueueControl and heartbeat).
+	// it (see Send and heartbeat).
 	s.queue = append(s.queue, msgClose)
 	// A client that never collects the close packet (a long-polling
 	// client that has gone) is dropped anyway, soon: a live one collects
@@ -276,19 +297,6 @@ func (s *Socket) closeGracefully(reason CloseReason) {
 		return
 	}
 	s.graceTimer = time.AfterFunc(wait, func() { s.closeNow(reason, nil) })
-	s.mu.Unlock()
-	s.signal()
-}
-
-// enqueueControl queues a protocol message, bypassing the queue bound.
-// Nothing is queued once a graceful close has queued the close packet.
-func (s *Socket) enqueueControl(m *Message) {
-	s.mu.Lock()
-	if s.state != stateOpen {
-		s.mu.Unlock()
-		return
-	}
-	s.queue = append(s.queue, m)
 	s.mu.Unlock()
 	s.signal()
 }
@@ -328,6 +336,8 @@ func (s *Socket) takeQueue(dst []*Message) []*Message {
 	dst = append(dst, s.queue...)
 	clear(s.queue)
 	s.queue = s.queue[:0]
+	s.queueBytes = 0
+	s.pingQueued = false // the ping is on its way to the client
 	s.dropping = false
 	return dst
 }
@@ -483,7 +493,9 @@ func (s *Socket) heartbeat() {
 		s.closeNow(ReasonPingTimeout, nil)
 		return
 	}
-	s.awaitingPong, s.pongExtended = true, false
+	// The only control packet the server queues on its own, one at a
+	// time: the next ping waits for this one's pong.
+	s.awaitingPong, s.pingQueued, s.pongExtended = true, true, false
 	s.queue = append(s.queue, msgPing)
 	s.resetTimer(s.srv.opts.PingTimeout)
 	s.mu.Unlock()
@@ -496,10 +508,15 @@ func (s *Socket) resetTimer(d time.Duration) {
 	s.timer.Reset(d)
 }
 
+// onPong handles a pong. Only a pong that can answer the ping counts: one
+// that arrives while the ping is still queued (a polling client that
+// posts pongs but never collects its ping) does not, and such a client
+// is closed with "ping timeout", rather than keeping its queue, never
+// drained, for ever.
 func (s *Socket) onPong() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.awaitingPong && s.state == stateOpen {
+	if s.awaitingPong && !s.pingQueued && s.state == stateOpen {
 		s.awaitingPong = false
 		s.resetTimer(s.srv.opts.PingInterval)
 	}

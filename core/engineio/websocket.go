@@ -2,7 +2,6 @@ package engineio
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -321,7 +320,7 @@ func (sock *Socket) readLoop(conn Conn) error {
 			// frames (forceBase64).
 			code := closeInvalidPayload
 			if !utf8.Valid(data) {
-				err = fmt.Errorf("%w: text frame is not valid UTF-8", ErrInvalidPacket)
+				err = errInvalidUTF8
 			} else if p, err = decodePacket(data); err != nil && (len(data) == 0 || data[0] != 'b') {
 				code = closeProtocolError
 			}
