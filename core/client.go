@@ -14,6 +14,8 @@ type client struct {
 	srv  *Server
 	conn *engineio.Socket
 	dec  parser.Decoder // used by the reader only
+	// partial bounds a binary packet waiting for its attachments.
+	partial partialPacket
 
 	mu      sync.Mutex         // guards sockets and closed
 	sockets map[string]*Socket // by namespace name
@@ -50,18 +52,25 @@ func (c *client) connectTimeout() {
 func (c *client) onMessage(data []byte, binary bool) {
 	p, err := c.dec.Add(data, binary)
 	if err != nil {
-		c.srv.log.Info("sio: invalid packet, closing the connection", "sid", c.conn.ID(), "err", err)
-		c.conn.Abort(engineio.ReasonParseError, err)
+		c.invalid(err)
 		return
 	}
 	if p == nil {
-		return // waiting for attachments
+		c.waitAttachments(len(data))
+		return
+	}
+	if c.partial.bytes > 0 {
+		c.attachmentsDone()
 	}
 	switch p.Type {
 	case parser.Connect:
 		c.connect(p)
 	case parser.Event:
 		if s := c.socket(p.Namespace); s != nil {
+			if s.events != nil && !s.events.allow() {
+				c.overLimit(s, p)
+				return
+			}
 			s.onEvent(p)
 		} else {
 			c.srv.log.Debug("sio: event for a namespace not joined", "sid", c.conn.ID(), "nsp", p.Namespace)
@@ -75,8 +84,7 @@ func (c *client) onMessage(data []byte, binary bool) {
 			s.onClose(ReasonClientNamespaceDisconnect)
 		}
 	default:
-		c.srv.log.Info("sio: unexpected packet from a client, closing the connection", "sid", c.conn.ID(), "type", p.Type.String())
-		c.conn.Abort(engineio.ReasonParseError, errors.New("sio: unexpected "+p.Type.String()+" packet"))
+		c.invalid(errors.New("sio: unexpected " + p.Type.String() + " packet from a client"))
 	}
 }
 
@@ -104,6 +112,9 @@ func (c *client) connect(p *parser.Packet) {
 		return
 	}
 	s := newSocket(nsp, c, p.Args)
+	if l := c.srv.opts.EventRateLimit; l != nil {
+		s.events = newEventBucket(l)
+	}
 	c.sockets[nsp.name] = s
 	c.mu.Unlock()
 	s.enqueue(func() { nsp.connect(s) })
@@ -124,6 +135,7 @@ func (c *client) onClose(reason engineio.CloseReason, _ error) {
 	c.mu.Lock()
 	c.closed = true
 	c.timer.Stop()
+	c.stopAttachmentTimer()
 	sockets := make([]*Socket, 0, len(c.sockets))
 	for _, s := range c.sockets {
 		sockets = append(sockets, s)

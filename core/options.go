@@ -55,6 +55,16 @@ type Options struct {
 	// Zero: 1024.
 	MaxPendingEvents int
 
+	// AttachmentTimeout bounds how long a binary packet may wait for its
+	// attachments; the bytes it holds meanwhile are bounded by
+	// Engine.MaxHTTPBufferSize. A packet over either bound closes the
+	// connection with "parse error". Zero: 20s.
+	AttachmentTimeout time.Duration
+	// EventRateLimit, when not nil, limits the events each socket may
+	// send (a token bucket per socket, with a policy for the events over
+	// it). Nil: no limit, as in the reference server.
+	EventRateLimit *EventRateLimit
+
 	// Parser is the packet codec: parser.JSON (nil) or parser.Msgpack.
 	Parser parser.Codec
 	// Limits bounds decoded packets (attachments, event name and namespace
@@ -112,6 +122,13 @@ func (o Options) withDefaults() Options {
 	}
 	if o.AckTimeout <= 0 {
 		o.AckTimeout = DefaultAckTimeout
+	}
+	if o.EventRateLimit != nil {
+		l := *o.EventRateLimit
+		o.EventRateLimit = &l
+	}
+	if o.AttachmentTimeout <= 0 {
+		o.AttachmentTimeout = DefaultAttachmentTimeout
 	}
 	if o.MaxPendingEvents <= 0 {
 		o.MaxPendingEvents = DefaultMaxPending

@@ -61,6 +61,8 @@ type Socket struct {
 	held     [][]*engineio.Message // guarded by mu
 	heldN    int                   // messages in held; guarded by mu
 	heldOver bool                  // held overflowed; guarded by mu
+
+	events *eventBucket // Options.EventRateLimit's bucket; nil when off
 }
 
 func newSocket(nsp *Namespace, c *client, auth Args) *Socket {
