@@ -27,9 +27,11 @@ const recordSeparator = 0x1e
 // Engine.IO v4 encoding.
 var ErrInvalidPacket = errors.New("engineio: invalid packet")
 
-// errInvalidUTF8 reports a websocket text frame or a polling payload that
-// is not valid UTF-8.
-var errInvalidUTF8 = fmt.Errorf("%w: text is not valid UTF-8", ErrInvalidPacket)
+// Text that is not valid UTF-8: a websocket text frame, a polling payload.
+var (
+	errInvalidUTF8Frame   = fmt.Errorf("%w: text frame is not valid UTF-8", ErrInvalidPacket)
+	errInvalidUTF8Payload = fmt.Errorf("%w: polling payload is not valid UTF-8", ErrInvalidPacket)
+)
 
 // packet is one decoded Engine.IO packet.
 type packet struct {

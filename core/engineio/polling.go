@@ -239,7 +239,7 @@ func (sock *Socket) servePollPost(body []byte) pollResult {
 		// A polling payload is text, binary messages included (base64):
 		// its text packets reach the application as UTF-8 strings, as
 		// those of a websocket text frame do.
-		err = errInvalidUTF8
+		err = errInvalidUTF8Payload
 	} else {
 		err = decodePayload(body, sock.handlePacket)
 	}

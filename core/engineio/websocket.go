@@ -320,7 +320,7 @@ func (sock *Socket) readLoop(conn Conn) error {
 			// frames (forceBase64).
 			code := closeInvalidPayload
 			if !utf8.Valid(data) {
-				err = errInvalidUTF8
+				err = errInvalidUTF8Frame
 			} else if p, err = decodePacket(data); err != nil && (len(data) == 0 || data[0] != 'b') {
 				code = closeProtocolError
 			}

@@ -66,7 +66,7 @@ func TestWebSocketBadFrames(t *testing.T) {
 		{"0", closeProtocolError, ReasonParseError, "engineio: invalid packet: unexpected packet type '0'"},
 		{"5", closeProtocolError, ReasonParseError, "engineio: invalid packet: unexpected packet type '5'"},
 		{"b@@@", closeInvalidPayload, ReasonParseError, "engineio: invalid packet: bad base64: illegal base64 data at input byte 0"},
-		{"4\xff\xfe", closeInvalidPayload, ReasonParseError, "engineio: invalid packet: text is not valid UTF-8"},
+		{"4\xff\xfe", closeInvalidPayload, ReasonParseError, "engineio: invalid packet: text frame is not valid UTF-8"},
 		{"2", closeProtocolError, ReasonTransportError, ErrHeartbeatDirection.Error()},
 	}
 	for _, tt := range tests {
