@@ -2,6 +2,7 @@ package redisq
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/socketio-go/sio/core"
 	"github.com/socketio-go/sio/queue"
@@ -63,21 +64,27 @@ func (a *ClassicAdapter) encodeBroadcast(p *core.Packet, opts core.BroadcastOpti
 }
 
 // serverCount returns the number of servers subscribed to the
-// namespace's request channel; 1 (this one) when Redis does not answer.
-func (a *ClassicAdapter) serverCount(ctx context.Context) int {
+// namespace's request channel (at least 1, this one). When Redis does not
+// answer within Options.RequestsTimeout it returns 1 and an error
+// wrapping queue.ErrRequestTimeout.
+func (a *ClassicAdapter) serverCount(ctx context.Context) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, a.m.opts.RequestsTimeout)
 	defer cancel()
 	n, err := numSub(ctx, a.m.client, a.requestChannel)
 	if err != nil {
 		a.m.pub.errs.Error("sio/redisq: cannot count the servers (PUBSUB NUMSUB)", "nsp", a.nsp.Name(), "err", err)
-		return 1
+		return 1, fmt.Errorf("%w: counting them: %v", queue.ErrRequestTimeout, err)
 	}
-	return max(int(n), 1)
+	return max(int(n), 1), nil
 }
 
 // ServerCount implements core.Adapter: the servers subscribed to the
-// namespace's request channel (PUBSUB NUMSUB), as Node.js counts them.
-func (a *ClassicAdapter) ServerCount(ctx context.Context) int { return a.serverCount(ctx) }
+// namespace's request channel (PUBSUB NUMSUB), as Node.js counts them;
+// 1 when Redis does not answer.
+func (a *ClassicAdapter) ServerCount(ctx context.Context) int {
+	n, _ := a.serverCount(ctx)
+	return n
+}
 
 // BroadcastWithAck implements core.Adapter: it publishes a BROADCAST
 // request; every other server reports how many of its sockets received
@@ -100,7 +107,8 @@ func (a *ClassicAdapter) BroadcastWithAck(p *core.Packet, opts core.BroadcastOpt
 		timeout = max(a.m.opts.RequestsTimeout, a.nsp.Server().Options().AckTimeout)
 		opts.Timeout = timeout
 	}
-	others := a.serverCount(context.Background()) - 1
+	n, _ := a.serverCount(context.Background()) // without Redis: the local sockets only
+	others := n - 1
 	id := newUID(16)
 	if _, ok := a.requests.Register(id, pending.NewBroadcast(onCount, onAck), []string{a.m.uid}, others, timeout); !ok {
 		a.MemoryAdapter.BroadcastWithAck(p, opts, onCount, onAck)
@@ -125,14 +133,19 @@ func (a *ClassicAdapter) BroadcastWithAck(p *core.Packet, opts core.BroadcastOpt
 // FetchSockets implements core.Adapter: the local sockets and those the
 // other servers report (as many as PUBSUB NUMSUB counts). When some
 // server does not answer within Options.RequestsTimeout (or before ctx
-// ends), it returns the sockets gathered so far with an error wrapping
-// queue.ErrRequestTimeout (or ctx's error).
+// ends), or Redis cannot count the servers, it returns the sockets
+// gathered so far with an error wrapping queue.ErrRequestTimeout (or
+// ctx's error).
 func (a *ClassicAdapter) FetchSockets(ctx context.Context, opts core.BroadcastOptions) ([]*core.RemoteSocket, error) {
 	local, err := a.MemoryAdapter.FetchSockets(ctx, opts)
 	if err != nil || a.onlyLocal(opts) {
 		return local, err
 	}
-	others := a.serverCount(ctx) - 1
+	n, err := a.serverCount(ctx)
+	if err != nil {
+		return local, err
+	}
+	others := n - 1
 	id := newUID(16)
 	r := pending.NewFetch(local)
 	if n, ok := a.requests.Register(id, r, nil, others, 0); !ok || n == 0 {
@@ -195,7 +208,9 @@ func (a *ClassicAdapter) DisconnectSockets(opts core.BroadcastOptions, close boo
 // the number of other servers (PUBSUB NUMSUB less this one); each replies
 // with the first value its handler returns; a server without a handler
 // for event does not reply, as in Node.js. Replies are awaited for
-// Options.RequestsTimeout at most.
+// Options.RequestsTimeout at most. When Redis cannot count the servers,
+// a ServerSideEmit with acknowledgements fails with an error wrapping
+// queue.ErrRequestTimeout.
 func (a *ClassicAdapter) ServerSideEmit(event string, args []any, onCount func(int), onAck func(core.Args)) error {
 	data, err := wire.EncodeEvent(event, args)
 	if err != nil {
@@ -204,7 +219,11 @@ func (a *ClassicAdapter) ServerSideEmit(event string, args []any, onCount func(i
 	req := classicRequest{UID: a.m.uid, Type: reqServerSideEmit, Data: data}
 	if onAck != nil {
 		req.RequestID = newUID(16)
-		others := a.serverCount(context.Background()) - 1
+		n, err := a.serverCount(context.Background())
+		if err != nil {
+			return err
+		}
+		others := n - 1
 		r := pending.NewServerSideEmit(onCount, onAck)
 		if n, ok := a.requests.Register(req.RequestID, r, nil, others, a.m.opts.RequestsTimeout); !ok || n == 0 {
 			return nil

@@ -125,9 +125,11 @@
 // is not subscribed does not reach it. While Redis is unreachable,
 // publishing fails within Options.PublishTimeout and is logged (a line,
 // then at most one every 5s with the number of failures meanwhile);
-// requests fail with their timeout (queue.ErrRequestTimeout for
-// FetchSockets, core.ErrAckTimeout for acknowledgements) and the server
-// counts only itself.
+// requests do not hang: FetchSockets and ServerSideEmit with
+// acknowledgements fail with an error wrapping queue.ErrRequestTimeout
+// (Redis cannot count the servers, or they do not answer in time), a
+// broadcast with acknowledgements collects the local ones, and the
+// server counts only itself.
 //
 // The sharded and streams managers behave the same way on their own
 // connections: one sharded or classic pub/sub connection per Redis node
