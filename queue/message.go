@@ -110,13 +110,12 @@ type (
 // The Socket.IO values of the messages (package wire, shared with the
 // other wire formats of sio's brokers).
 type (
-	wireOpts      = wire.Opts
-	wireFlags     = wire.Flags
-	roomList      = wire.RoomList
-	wireSocket    = wire.Socket
-	wireHandshake = wire.Handshake
-	wirePacket    = wire.Packet
-	inPacket      = wire.InPacket
+	wireOpts   = wire.Opts
+	wireFlags  = wire.Flags
+	roomList   = wire.RoomList
+	wireSocket = wire.Socket
+	wirePacket = wire.Packet
+	inPacket   = wire.InPacket
 )
 
 var (
@@ -134,9 +133,6 @@ var (
 	decodePacket = wire.DecodePacket
 	firstElement = wire.FirstElement
 )
-
-// jsDateLayout is the layout of JavaScript's Date.prototype.toString.
-const jsDateLayout = wire.JSDateLayout
 
 // replyOf returns the wire form of reply: its first value, and all of them
 // when there are not exactly one.

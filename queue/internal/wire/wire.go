@@ -9,10 +9,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
@@ -103,34 +100,18 @@ func (r *RoomList) DecodeMsgpack(d *msgpack.Decoder) error {
 	return nil
 }
 
-// Socket is a socket in a FETCH_SOCKETS_RESPONSE.
+// Socket is a socket in a FETCH_SOCKETS_RESPONSE, its handshake in
+// Node.js's form.
 type Socket struct {
 	ID        string             `msgpack:"id"`
-	Handshake Handshake          `msgpack:"handshake"`
+	Handshake core.NodeHandshake `msgpack:"handshake"`
 	Rooms     RoomList           `msgpack:"rooms"`
 	Data      msgpack.RawMessage `msgpack:"data"`
 }
 
-// Handshake is a handshake in Node.js's form.
-type Handshake struct {
-	Headers map[string]any     `msgpack:"headers"`
-	Time    string             `msgpack:"time"`
-	Address string             `msgpack:"address"`
-	XDomain bool               `msgpack:"xdomain"`
-	Secure  bool               `msgpack:"secure"`
-	Issued  float64            `msgpack:"issued"` // ms since the epoch
-	URL     string             `msgpack:"url"`
-	Query   map[string]any     `msgpack:"query"`
-	Auth    msgpack.RawMessage `msgpack:"auth"`
-}
-
-// JSDateLayout is the layout of JavaScript's Date.prototype.toString.
-const JSDateLayout = "Mon Jan 02 2006 15:04:05 GMT-0700 (MST)"
-
 // SocketOf returns rs in its wire form.
 func SocketOf(rs *core.RemoteSocket) (Socket, error) {
-	hs := rs.Handshake
-	w := Socket{ID: rs.ID, Rooms: RoomList(rs.Rooms)}
+	w := Socket{ID: rs.ID, Rooms: RoomList(rs.Rooms), Handshake: rs.Handshake.Node()}
 	if w.Rooms == nil {
 		w.Rooms = RoomList{}
 	}
@@ -138,73 +119,14 @@ func SocketOf(rs *core.RemoteSocket) (Socket, error) {
 	if w.Data, err = EncodeValue(rs.Data); err != nil {
 		return w, fmt.Errorf("socket data: %w", err)
 	}
-	w.Handshake = Handshake{
-		Headers: make(map[string]any, len(hs.Headers)),
-		Time:    hs.Time.Format(JSDateLayout),
-		Address: hs.Address,
-		XDomain: hs.Headers.Get("Origin") != "",
-		Secure:  hs.Secure,
-		Issued:  float64(hs.Time.UnixMilli()),
-		URL:     hs.URL,
-		Query:   make(map[string]any, len(hs.Query)),
-	}
-	for k, v := range hs.Headers {
-		k = strings.ToLower(k)
-		switch {
-		case len(v) == 1:
-			w.Handshake.Headers[k] = v[0]
-		case k == "set-cookie":
-			w.Handshake.Headers[k] = v
-		case len(v) > 1:
-			w.Handshake.Headers[k] = strings.Join(v, ", ")
-		}
-	}
-	for k, v := range hs.Query {
-		if len(v) == 1 {
-			w.Handshake.Query[k] = v[0]
-		} else if len(v) > 1 {
-			w.Handshake.Query[k] = v
-		}
-	}
-	var auth any = map[string]any{}
-	if hs.Auth.Len() > 0 {
-		if auth, err = hs.Auth.Value(0); err != nil {
-			return w, fmt.Errorf("auth: %w", err)
-		}
-	}
-	if w.Handshake.Auth, err = EncodeValue(auth); err != nil {
-		return w, fmt.Errorf("auth: %w", err)
-	}
 	return w, nil
 }
 
 // Remote returns the RemoteSocket of nsp that w describes.
 func (w Socket) Remote(nsp *core.Namespace) (*core.RemoteSocket, error) {
-	h := w.Handshake
-	hs := core.Handshake{
-		Headers: make(http.Header, len(h.Headers)),
-		Query:   make(url.Values, len(h.Query)),
-		Address: h.Address,
-		URL:     h.URL,
-		Secure:  h.Secure,
-	}
-	if h.Issued > 0 {
-		hs.Time = time.UnixMilli(int64(h.Issued))
-	} else if t, err := time.Parse(JSDateLayout, h.Time); err == nil {
-		hs.Time = t
-	}
-	for k, v := range h.Headers {
-		hs.Headers[http.CanonicalHeaderKey(k)] = stringList(v)
-	}
-	for k, v := range h.Query {
-		hs.Query[k] = stringList(v)
-	}
-	if len(h.Auth) > 0 {
-		args, err := DecodeArgs(parser.Ack, "/", ArrayOf(h.Auth))
-		if err != nil {
-			return nil, fmt.Errorf("auth: %w", err)
-		}
-		hs.Auth = args
+	hs, err := w.Handshake.Handshake()
+	if err != nil {
+		return nil, err
 	}
 	var data any
 	if len(w.Data) > 0 {
@@ -217,24 +139,6 @@ func (w Socket) Remote(nsp *core.Namespace) (*core.RemoteSocket, error) {
 		}
 	}
 	return core.NewRemoteSocket(nsp, w.ID, hs, []string(w.Rooms), data), nil
-}
-
-// stringList reads a header or query value: a string or a list.
-func stringList(v any) []string {
-	switch v := v.(type) {
-	case string:
-		return []string{v}
-	case []any:
-		out := make([]string, 0, len(v))
-		for _, e := range v {
-			out = append(out, fmt.Sprint(e))
-		}
-		return out
-	case nil:
-		return nil
-	default:
-		return []string{fmt.Sprint(v)}
-	}
 }
 
 // Marshal encodes v in MessagePack like the msgpack parser: json struct
