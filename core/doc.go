@@ -25,17 +25,24 @@
 //
 // Handlers are plain functions whose parameters receive the event's
 // arguments decoded into their types (see Namespace.On) and whose results
-// become the acknowledgement; Handle registers a compile-time typed
-// handler. The handlers of one socket run one at a time, in arrival order,
-// unless Options.ConcurrentHandlers is set. Acknowledgements are resolved on
-// the connection's reader, so a handler may wait for its own client's
+// become the acknowledgement; a handler taking an Ack acknowledges when it
+// calls it (now, later, or never), and an event without a handler gets no
+// acknowledgement, as with the reference servers: the client's ack timeout
+// fires. Handle registers a compile-time typed handler; On("connect") and
+// On("disconnect") register the lifecycle handlers, python-socketio style.
+// The handlers of one socket run one at a time, in arrival order, unless
+// Options.ConcurrentHandlers is set. Acknowledgements are resolved on the
+// connection's reader, so a handler may wait for its own client's
 // acknowledgement (Socket.EmitWithAck) without deadlock. A panic in a
-// handler is recovered, logged, and answered with an error acknowledgement.
+// handler is recovered, logged once with its stack, and answered with an
+// error acknowledgement. What a socket is sent while its connect handler
+// runs reaches the client after the CONNECT packet.
 //
 // # Namespaces
 //
 // Server.Of returns a namespace; Of("*") is the catch-all namespace whose
-// handlers serve any namespace a client asks for. RegisterNamespace
+// handlers serve any namespace a client asks for, and the events other
+// namespaces have no handler for (python-socketio's lookup order). RegisterNamespace
 // registers a struct's On<Event> methods (class-based namespaces).
 //
 // # Broadcasting and scaling out

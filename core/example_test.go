@@ -269,3 +269,28 @@ func ExampleSocket_EmitWithAck() {
 	// true
 	// 31["client answered yes"]
 }
+
+func ExampleAck() {
+	srv := core.NewServer(core.Options{})
+	defer srv.Shutdown(context.Background())
+
+	jobs := make(chan core.Ack, 1)
+	// The handler acknowledges later, from another goroutine.
+	srv.On("job", func(s *core.Socket, name string, ack core.Ack) {
+		jobs <- ack
+	})
+	go func() {
+		ack := <-jobs
+		_ = ack("done", 42)
+	}()
+
+	c := dial(srv)
+	defer c.close()
+	c.send(`0`)
+	fmt.Println(c.recv())
+	c.send(`27["job","build"]`)
+	fmt.Println(c.recv())
+	// Output:
+	// 0{"sid":"..."}
+	// 37["done",42]
+}

@@ -62,8 +62,9 @@ func (s *Server) Options() Options { return s.opts }
 
 // Of returns the namespace name, creating it on first use. A name without a
 // leading slash gets one. Of("*") is the catch-all namespace: its handlers
-// serve every namespace that has not been created explicitly, and a client
-// may then connect to any namespace.
+// serve every namespace that has not been created explicitly (a client may
+// then connect to any namespace), and those that have, for the handlers
+// they lack.
 func (s *Server) Of(name string) *Namespace {
 	if name != "*" && !strings.HasPrefix(name, "/") {
 		name = "/" + name
