@@ -43,17 +43,14 @@ func (n *Namespace) runMiddlewares(s *Socket) error {
 	return nil
 }
 
+// disconnectingHandler returns the disconnecting handler of the sockets of
+// n, looked up like connectHandler.
 func (n *Namespace) disconnectingHandler() func(*Socket, DisconnectReason) {
 	var h func(*Socket, DisconnectReason)
-	n.eachLevel(func(ns *Namespace) bool {
-		ns.hmu.RLock()
-		h = ns.onDisconnecting
-		if h == nil {
-			if c := ns.class.handlers(n); c != nil {
-				h = c.onDisconnecting
-			}
+	n.eachLevel(func(ns *Namespace, c *classHandlers) bool {
+		if h = ns.onDisconnecting; h == nil && c != nil {
+			h = c.onDisconnecting
 		}
-		ns.hmu.RUnlock()
 		return h != nil
 	})
 	return h

@@ -167,67 +167,58 @@ func (n *Namespace) setHandler(event string, h *handler) {
 // the events they lack.
 func (n *Namespace) handler(event string) *handler {
 	var h *handler
-	n.eachLevel(func(ns *Namespace) bool {
-		ns.hmu.RLock()
-		h = ns.events[event]
-		if h == nil {
-			if c := ns.class.handlers(n); c != nil {
-				h = c.events[event]
-			}
+	n.eachLevel(func(ns *Namespace, c *classHandlers) bool {
+		if h = ns.events[event]; h == nil && c != nil {
+			h = c.events[event]
 		}
 		if h == nil {
 			h = ns.catchAll
 		}
-		ns.hmu.RUnlock()
 		return h != nil
 	})
 	return h
 }
 
 // eachLevel calls fn with n, its parent namespace, then the catch-all
-// namespace, until fn returns true.
-func (n *Namespace) eachLevel(fn func(ns *Namespace) bool) {
+// namespace, each with its class methods for n (nil without) and its
+// handler fields locked for reading, until fn returns true.
+func (n *Namespace) eachLevel(fn func(ns *Namespace, class *classHandlers) bool) {
+	visit := func(ns *Namespace) bool {
+		ns.hmu.RLock()
+		defer ns.hmu.RUnlock()
+		return fn(ns, ns.class.handlers(n))
+	}
 	for ns := n; ns != nil; ns = ns.parent {
-		if fn(ns) {
+		if visit(ns) {
 			return
 		}
 	}
 	if star := n.srv.catchAll.Load(); star != nil && star != n && n.parent != star {
-		fn(star)
+		visit(star)
 	}
 }
 
 // connectHandler returns the connect handler of the sockets of n, looked
-// up like handler.
+// up like handler: a function set with OnConnect, then a class method.
 func (n *Namespace) connectHandler() *handler {
 	var h *handler
-	n.eachLevel(func(ns *Namespace) bool {
-		ns.hmu.RLock()
-		h = ns.onConnect
-		if h == nil {
-			if c := ns.class.handlers(n); c != nil {
-				h = c.onConnect
-			}
+	n.eachLevel(func(ns *Namespace, c *classHandlers) bool {
+		if h = ns.onConnect; h == nil && c != nil {
+			h = c.onConnect
 		}
-		ns.hmu.RUnlock()
 		return h != nil
 	})
 	return h
 }
 
 // disconnectHandler returns the disconnect handler of the sockets of n,
-// looked up like handler.
+// looked up like connectHandler.
 func (n *Namespace) disconnectHandler() func(*Socket, DisconnectReason) {
 	var h func(*Socket, DisconnectReason)
-	n.eachLevel(func(ns *Namespace) bool {
-		ns.hmu.RLock()
-		h = ns.onDisconnect
-		if h == nil {
-			if c := ns.class.handlers(n); c != nil {
-				h = c.onDisconnect
-			}
+	n.eachLevel(func(ns *Namespace, c *classHandlers) bool {
+		if h = ns.onDisconnect; h == nil && c != nil {
+			h = c.onDisconnect
 		}
-		ns.hmu.RUnlock()
 		return h != nil
 	})
 	return h

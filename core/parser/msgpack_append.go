@@ -49,14 +49,20 @@ func appendMpUint(dst []byte, v uint64) []byte {
 	return binary.BigEndian.AppendUint64(append(dst, 0xcf), v)
 }
 
-func appendMpArrayHeader(dst []byte, n int) []byte {
+func appendMpArrayHeader(dst []byte, n int) []byte { return appendMpHeader(dst, n, 0x90, 0xdc, 0xdd) }
+
+func appendMpMapHeader(dst []byte, n int) []byte { return appendMpHeader(dst, n, 0x80, 0xde, 0xdf) }
+
+// appendMpHeader appends the header of an array or map of n elements:
+// fix|n, or the 16- or 32-bit code and length.
+func appendMpHeader(dst []byte, n int, fix, c16, c32 byte) []byte {
 	switch {
 	case n < 16:
-		return append(dst, 0x90|byte(n))
+		return append(dst, fix|byte(n))
 	case n < 1<<16:
-		return binary.BigEndian.AppendUint16(append(dst, 0xdc), uint16(n))
+		return binary.BigEndian.AppendUint16(append(dst, c16), uint16(n))
 	}
-	return binary.BigEndian.AppendUint32(append(dst, 0xdd), uint32(n))
+	return binary.BigEndian.AppendUint32(append(dst, c32), uint32(n))
 }
 
 func appendMpInt(dst []byte, v int64) []byte {
@@ -73,14 +79,4 @@ func appendMpInt(dst []byte, v int64) []byte {
 		return binary.BigEndian.AppendUint32(append(dst, 0xd2), uint32(v))
 	}
 	return binary.BigEndian.AppendUint64(append(dst, 0xd3), uint64(v))
-}
-
-func appendMpMapHeader(dst []byte, n int) []byte {
-	switch {
-	case n < 16:
-		return append(dst, 0x80|byte(n))
-	case n < 1<<16:
-		return binary.BigEndian.AppendUint16(append(dst, 0xde), uint16(n))
-	}
-	return binary.BigEndian.AppendUint32(append(dst, 0xdf), uint32(n))
 }

@@ -220,37 +220,55 @@ func mpSkip(b []byte, i int) (int, bool, error) {
 // mpNumber decodes an integer or float value (header h at b[i]) as a
 // float64, the JavaScript view of it.
 func mpNumber(b []byte, i int, h mpHead) float64 {
-	c := b[i]
-	p := b[i+1:]
-	switch {
-	case c <= 0x7f:
-		return float64(c)
-	case c >= 0xe0:
-		return float64(int8(c))
+	if h.kind == mpInt {
+		v, u, big := mpIntParts(b, i)
+		if big {
+			return float64(u)
+		}
+		return float64(v)
 	}
-	switch c {
-	case 0xcc:
-		return float64(p[0])
-	case 0xcd:
-		return float64(binary.BigEndian.Uint16(p))
-	case 0xce:
-		return float64(binary.BigEndian.Uint32(p))
-	case 0xcf:
-		return float64(binary.BigEndian.Uint64(p))
-	case 0xd0:
-		return float64(int8(p[0]))
-	case 0xd1:
-		return float64(int16(binary.BigEndian.Uint16(p)))
-	case 0xd2:
-		return float64(int32(binary.BigEndian.Uint32(p)))
-	case 0xd3:
-		return float64(int64(binary.BigEndian.Uint64(p)))
+	p := b[i+1:]
+	switch b[i] {
 	case 0xca:
 		return float64(math.Float32frombits(binary.BigEndian.Uint32(p)))
 	case 0xcb:
 		return math.Float64frombits(binary.BigEndian.Uint64(p))
 	}
 	return math.NaN()
+}
+
+// mpIntParts decodes the integer value at b[i]: v, or u when it is a
+// uint64 beyond MaxInt64 (big).
+func mpIntParts(b []byte, i int) (v int64, u uint64, big bool) {
+	c := b[i]
+	p := b[i+1:]
+	switch {
+	case c <= 0x7f:
+		return int64(c), 0, false
+	case c >= 0xe0:
+		return int64(int8(c)), 0, false
+	}
+	switch c {
+	case 0xcc:
+		return int64(p[0]), 0, false
+	case 0xcd:
+		return int64(binary.BigEndian.Uint16(p)), 0, false
+	case 0xce:
+		return int64(binary.BigEndian.Uint32(p)), 0, false
+	case 0xcf:
+		u := binary.BigEndian.Uint64(p)
+		if u > math.MaxInt64 {
+			return 0, u, true
+		}
+		return int64(u), 0, false
+	case 0xd0:
+		return int64(int8(p[0])), 0, false
+	case 0xd1:
+		return int64(int16(binary.BigEndian.Uint16(p))), 0, false
+	case 0xd2:
+		return int64(int32(binary.BigEndian.Uint32(p))), 0, false
+	}
+	return int64(binary.BigEndian.Uint64(p)), 0, false // 0xd3
 }
 
 // mpUint decodes a non-negative integer value that fits MaxAckID (or an

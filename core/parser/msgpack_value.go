@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
-	"math"
 	"strconv"
 	"time"
 )
@@ -243,35 +242,11 @@ func mpNormalize(b []byte) []byte {
 // mpInteger returns the integer at b[i] as an int64, or a uint64 when it
 // does not fit.
 func mpInteger(b []byte, i int) any {
-	c := b[i]
-	p := b[i+1:]
-	switch {
-	case c <= 0x7f:
-		return int64(c)
-	case c >= 0xe0:
-		return int64(int8(c))
+	v, u, big := mpIntParts(b, i)
+	if big {
+		return u
 	}
-	switch c {
-	case 0xcc:
-		return int64(p[0])
-	case 0xcd:
-		return int64(binary.BigEndian.Uint16(p))
-	case 0xce:
-		return int64(binary.BigEndian.Uint32(p))
-	case 0xcf:
-		if u := binary.BigEndian.Uint64(p); u > math.MaxInt64 {
-			return u
-		} else {
-			return int64(u)
-		}
-	case 0xd0:
-		return int64(int8(p[0]))
-	case 0xd1:
-		return int64(int16(binary.BigEndian.Uint16(p)))
-	case 0xd2:
-		return int64(int32(binary.BigEndian.Uint32(p)))
-	}
-	return int64(binary.BigEndian.Uint64(p)) // 0xd3
+	return v
 }
 
 // mpHasBinary reports whether the valid value b holds binary data: bin,
