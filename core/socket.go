@@ -364,7 +364,7 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 	if err := checkEvent(event); err != nil {
 		return Args{}, err
 	}
-	if s.holding.Load() {
+	if s.holding.Load() && !s.Connected() { // not accepted yet
 		return Args{}, errConnecting
 	}
 	args = spread(args)
