@@ -171,11 +171,16 @@ func (s *busSubscriber) Subscribe(ctx context.Context, channel string, fn func([
 	s.waiting[channel] = confirmed
 	ps := c.ps
 	if fresh {
-		s.wg.Add(1)
-		go s.read(c)
+		s.wg.Add(1) // the reader starts after the first subscription
 	}
 	s.mu.Unlock()
+	// A fresh PubSub connects on this first command, to the node of
+	// channel (go-redis picks a Redis Cluster node by the first channel;
+	// a receive before it would pick one at random).
 	err = s.sub(ctx, ps, channel)
+	if fresh {
+		go s.read(c)
+	}
 	if err == nil {
 		select {
 		case <-confirmed:
