@@ -110,6 +110,13 @@
 // message of its channel: server-side event handlers should not block
 // for long.
 //
+// The manager subscribes each namespace's channels with a context from
+// WithDeliveryGroup: a Bus that honours it (DeliveryGroup) calls the
+// callbacks of one group one at a time, in the order it received their
+// messages across channels, which keeps a server's broadcasts in order
+// when they travel on different channels (a room's and the namespace's,
+// with SubscriptionDynamic). MemoryBus and sio's broker buses do.
+//
 // # Optional Bus interfaces
 //
 // A Bus may implement more, and the manager then uses it:
