@@ -181,12 +181,14 @@ func (a *MemoryAdapter) Namespace() *Namespace { return a.nsp }
 // AddAll implements Adapter.
 func (a *MemoryAdapter) AddAll(id string, rooms []string) {
 	o := a.nsp.srv.observer()
-	var joined []string // for the observer
+	dbg := a.nsp.srv.debug()
+	watch := o != nil && o.RoomJoined != nil || dbg
+	var joined []string // for the observer and the log
 	a.mu.Lock()
 	defer func() {
 		a.mu.Unlock()
 		for _, r := range joined {
-			o.RoomJoined(a.nsp, r, id)
+			a.joined(o, r, id)
 		}
 	}()
 	mine := a.sids[id]
@@ -195,7 +197,7 @@ func (a *MemoryAdapter) AddAll(id string, rooms []string) {
 		a.sids[id] = mine
 	}
 	for _, r := range rooms {
-		if o != nil && o.RoomJoined != nil {
+		if watch {
 			if _, in := mine[r]; !in {
 				joined = append(joined, r)
 			}
@@ -217,10 +219,11 @@ func (a *MemoryAdapter) AddAll(id string, rooms []string) {
 // Del implements Adapter.
 func (a *MemoryAdapter) Del(id, room string) {
 	o := a.nsp.srv.observer()
-	was := false // for the observer
+	watch := o != nil && o.RoomLeft != nil || a.nsp.srv.debug()
+	was := false // for the observer and the log
 	a.mu.Lock()
 	if mine := a.sids[id]; mine != nil {
-		if o != nil && o.RoomLeft != nil {
+		if watch {
 			_, was = mine[room]
 		}
 		delete(mine, room)
@@ -228,8 +231,26 @@ func (a *MemoryAdapter) Del(id, room string) {
 	a.delMember(room, id)
 	a.mu.Unlock()
 	if was {
+		a.left(o, room, id)
+	}
+}
+
+// joined reports that the socket id joined room, to the observer o and
+// the log.
+func (a *MemoryAdapter) joined(o *Observer, room, id string) {
+	if o != nil && o.RoomJoined != nil {
+		o.RoomJoined(a.nsp, room, id)
+	}
+	a.nsp.logRoom("sio: room joined", room, id)
+}
+
+// left reports that the socket id left room, to the observer o and the
+// log.
+func (a *MemoryAdapter) left(o *Observer, room, id string) {
+	if o != nil && o.RoomLeft != nil {
 		o.RoomLeft(a.nsp, room, id)
 	}
+	a.nsp.logRoom("sio: room left", room, id)
 }
 
 // delMember removes id from room. a.mu must be held for writing.
@@ -249,18 +270,19 @@ func (a *MemoryAdapter) delMember(room, id string) {
 // DelAll implements Adapter.
 func (a *MemoryAdapter) DelAll(id string) {
 	o := a.nsp.srv.observer()
-	var left []string // for the observer
+	watch := o != nil && o.RoomLeft != nil || a.nsp.srv.debug()
+	var left []string // for the observer and the log
 	a.mu.Lock()
 	for r := range a.sids[id] {
 		a.delMember(r, id)
-		if o != nil && o.RoomLeft != nil {
+		if watch {
 			left = append(left, r)
 		}
 	}
 	delete(a.sids, id)
 	a.mu.Unlock()
 	for _, r := range left {
-		o.RoomLeft(a.nsp, r, id)
+		a.left(o, r, id)
 	}
 }
 
@@ -407,6 +429,7 @@ func (a *MemoryAdapter) deliver(p *Packet, opts BroadcastOptions, onCount func(i
 	if o := a.nsp.srv.observer(); o != nil && o.Broadcast != nil {
 		o.Broadcast(a.nsp, p.Event, recipients)
 	}
+	a.nsp.logBroadcast(p, recipients)
 	*bufp = targets[:0]
 	socketSlices.Put(bufp)
 }

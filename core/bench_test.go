@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -32,7 +34,7 @@ func newBenchSink() *benchSink {
 // been written.
 func (s *benchSink) expect(n int) { s.target.Store(s.n.Load() + int64(n)) }
 
-func (s *benchSink) wait(b *testing.B) {
+func (s *benchSink) wait(b testing.TB) {
 	select {
 	case <-s.done:
 	case <-time.After(wait):
@@ -80,7 +82,7 @@ type benchServer struct {
 	wg    sync.WaitGroup
 }
 
-func newBenchServer(b *testing.B, opts core.Options, n int) *benchServer {
+func newBenchServer(b testing.TB, opts core.Options, n int) *benchServer {
 	opts.Engine.PingInterval = time.Hour // no heartbeat frames
 	bs := &benchServer{Server: core.NewServer(opts), sink: newBenchSink()}
 	ts := &testServer{Server: bs.Server}
@@ -118,6 +120,29 @@ func newBenchServer(b *testing.B, opts core.Options, n int) *benchServer {
 	return bs
 }
 
+// benchLoggers are the loggers the benchmarks run with: none, and a
+// production logger (JSON at Info, so Debug lines are off), which must cost
+// no allocation.
+var benchLoggers = []struct {
+	name   string
+	logger *slog.Logger
+}{
+	{"log=none", nil},
+	{"log=info", slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))},
+}
+
+// forEachLogger runs bench once per benchLoggers entry, with its logger
+// for both layers.
+func forEachLogger(b *testing.B, bench func(b *testing.B, opts core.Options)) {
+	for _, l := range benchLoggers {
+		b.Run(l.name, func(b *testing.B) {
+			opts := core.Options{Logger: l.logger}
+			opts.Engine.Logger = l.logger
+			bench(b, opts)
+		})
+	}
+}
+
 type benchMessage struct {
 	User string   `json:"user"`
 	Text string   `json:"text"`
@@ -129,9 +154,13 @@ var benchPayload = benchMessage{User: "ann", Text: "hello, world", Tags: []strin
 // BenchmarkBroadcast measures the fan-out of one event to N sockets. The
 // packet is encoded once per operation: allocs/op do not grow with N.
 func BenchmarkBroadcast(b *testing.B) {
+	forEachLogger(b, benchmarkBroadcast)
+}
+
+func benchmarkBroadcast(b *testing.B, opts core.Options) {
 	for _, n := range []int{10, 100, 1000} {
 		b.Run(fmt.Sprint("N=", n), func(b *testing.B) {
-			bs := newBenchServer(b, core.Options{}, n)
+			bs := newBenchServer(b, opts, n)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
@@ -189,6 +218,10 @@ func BenchmarkSocketEmit(b *testing.B) {
 // BenchmarkDispatch measures an event from a client: decode, run the
 // handler on the socket's queue, encode and send its acknowledgement.
 func BenchmarkDispatch(b *testing.B) {
+	forEachLogger(b, benchmarkDispatch)
+}
+
+func benchmarkDispatch(b *testing.B, opts core.Options) {
 	for _, tt := range []struct {
 		name string
 		fn   any
@@ -197,7 +230,7 @@ func BenchmarkDispatch(b *testing.B) {
 		{"args", func(_ *core.Socket, a core.Args) int { return a.Len() }},
 	} {
 		b.Run(tt.name, func(b *testing.B) {
-			bs := newBenchServer(b, core.Options{}, 1)
+			bs := newBenchServer(b, opts, 1)
 			bs.On("chat", tt.fn)
 			frame := []byte(`42` + `7["chat",{"user":"ann","text":"hello, world","tags":["a","b"]}]`)
 			b.ReportAllocs()
@@ -210,7 +243,7 @@ func BenchmarkDispatch(b *testing.B) {
 		})
 	}
 	b.Run("typed", func(b *testing.B) {
-		bs := newBenchServer(b, core.Options{}, 1)
+		bs := newBenchServer(b, opts, 1)
 		core.Handle(bs.Of("/"), "chat", func(_ context.Context, _ *core.Socket, m benchMessage) (int, error) {
 			return len(m.Tags), nil
 		})

@@ -73,7 +73,7 @@ func (c *client) onMessage(data []byte, binary bool) {
 			}
 			s.onEvent(p)
 		} else {
-			c.srv.log.Debug("sio: event for a namespace not joined", "sid", c.conn.ID(), "nsp", p.Namespace)
+			c.logNotJoined(p.Namespace)
 		}
 	case parser.Ack:
 		if s := c.socket(p.Namespace); s != nil {

@@ -207,7 +207,7 @@ func (s *Socket) dispatch(p *parser.Packet) {
 	if h == nil {
 		// No acknowledgement either, as in Node.js and python-socketio:
 		// the client's ack timeout tells it nobody handled the event.
-		s.nsp.srv.log.Debug("sio: event without handler", "sid", s.id, "nsp", s.nsp.name, "event", p.Event)
+		s.logEvent("sio: event without handler", p.Event, p.ID, p.HasID)
 		return
 	}
 	s.handle(h, p)
@@ -220,7 +220,9 @@ func (s *Socket) ack(p *parser.Packet, res []any) error {
 	switch {
 	case err == nil:
 	case errors.Is(err, ErrNotConnected) || errors.Is(err, engineio.ErrClosed):
-		s.nsp.srv.log.Debug("sio: acknowledgement not sent, the socket has left", "sid", s.id, "event", p.Event, "err", err)
+		if s.nsp.srv.debug() {
+			s.nsp.srv.log.Debug("sio: acknowledgement not sent, the socket has left", "sid", s.id, "event", p.Event, "err", err)
+		}
 	default:
 		s.nsp.srv.log.Error("sio: cannot send acknowledgement", "sid", s.id, "event", p.Event, "err", err)
 	}

@@ -21,7 +21,7 @@ const (
 type Options struct {
 	// Engine configures the Engine.IO layer (heartbeat, transports, limits,
 	// cookie, compression, CORS). Its Path and Logger fields are taken
-	// from the fields of the same name below when those are set.
+	// from Path and EngineLogger below when those are set.
 	Engine engineio.Options
 
 	// Path is the URL path of the server. Zero: "/socket.io/".
@@ -92,8 +92,22 @@ type Options struct {
 	// servers. Nil: an in-memory manager (a single server).
 	ClientManager ClientManager
 
-	// Logger receives the server's log lines. Nil: silent.
+	// Logger receives the Socket.IO layer's log lines (python-socketio's
+	// logger): refused connections, failed handlers and bad packets at
+	// Info, overloaded sockets at Warn, panics at Error, and at Debug
+	// every step of a socket: connected (sid, namespace, connection id),
+	// event received (name, sid, ack id), event emitted (name, recipients,
+	// ack id), ack sent and received, room joined and left, disconnected
+	// (reason). Debug lines cost one Enabled call and no allocation when
+	// the logger does not take them. Nil: silent.
 	Logger *slog.Logger
+	// EngineLogger receives the Engine.IO layer's log lines
+	// (python-socketio's engineio_logger; see engineio.Options.Logger):
+	// sessions, transports, packets, refused requests. Nil: Engine.Logger
+	// when set, else Logger without its Debug lines (the Engine.IO
+	// layer's warnings and refusals reach Logger, its Debug lines only an
+	// EngineLogger that takes them).
+	EngineLogger *slog.Logger
 }
 
 func (o Options) withDefaults() Options {
@@ -111,12 +125,15 @@ func (o Options) withDefaults() Options {
 		o.Engine.CORS.AllowCredentials = true
 	}
 	if o.Logger == nil {
-		o.Logger = o.Engine.Logger
-	}
-	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	o.Engine.Logger = o.Logger
+	if o.EngineLogger == nil {
+		o.EngineLogger = o.Engine.Logger
+	}
+	if o.EngineLogger == nil {
+		o.EngineLogger = slog.New(minLevel{o.Logger.Handler(), slog.LevelInfo})
+	}
+	o.Engine.Logger = o.EngineLogger
 	if o.ConnectTimeout <= 0 {
 		o.ConnectTimeout = DefaultConnectTimeout
 	}

@@ -183,7 +183,10 @@ func (s *Server) Disconnect(sid string) error { return s.Of("/").Disconnect(sid)
 
 // Shutdown disconnects every socket with reason "server shutting down",
 // closes every connection, and waits for them and for running handlers, or
-// until ctx is done.
+// until ctx is done. Connections close as soon as their client has the
+// close packet: at once on websocket and for a pending long-poll; a polling
+// client between two requests is waited for up to
+// Options.Engine.ClosePollWait (2s by default).
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.eng.Shutdown(ctx)
 	if werr := s.busy.wait(ctx); err == nil {

@@ -451,7 +451,9 @@ func (s *Socket) onAck(p *parser.Packet) {
 	if !p.HasID {
 		return
 	}
-	if cb := s.takeAckAs(p.ID, true); cb != nil {
+	cb := s.takeAckAs(p.ID, true)
+	s.logAckReceived(p.ID, cb != nil)
+	if cb != nil {
 		s.safely("ack callback", func() { cb(p.Args, nil) })
 	}
 }
@@ -475,6 +477,7 @@ func (s *Socket) sendWith(out parser.Outgoing, volatile, uncompressed bool) erro
 	if uncompressed {
 		msgs = uncompressedMessages(msgs)
 	}
+	s.logSent(&out)
 	return s.deliver(msgs, volatile)
 }
 
@@ -491,7 +494,9 @@ func (s *Socket) deliver(msgs []*engineio.Message, volatile bool) error {
 	}
 	c := s.conn()
 	if volatile && !c.Writable() {
-		s.nsp.srv.log.Debug("sio: volatile packet dropped", "sid", s.id, "nsp", s.nsp.name)
+		if s.nsp.srv.debug() {
+			s.nsp.srv.log.Debug("sio: volatile packet dropped", "sid", s.id, "nsp", s.nsp.name)
+		}
 		return nil
 	}
 	return c.Send(msgs...)
@@ -545,6 +550,7 @@ func (s *Socket) accept() {
 	if o := s.nsp.srv.observer(); o != nil && o.SocketConnected != nil {
 		o.SocketConnected(s)
 	}
+	s.logConnected()
 	// Flush until nothing is held, then stop holding: a packet sent
 	// meanwhile is either held and flushed here, or sent after all of
 	// these.
@@ -687,7 +693,7 @@ func (s *Socket) leave(reason DisconnectReason, notify bool) bool {
 	for _, cb := range acks {
 		s.safely("ack callback", func() { cb(Args{}, ErrNotConnected) })
 	}
-	s.nsp.srv.log.Debug("sio: socket left", "sid", s.id, "nsp", s.nsp.name, "reason", string(reason))
+	s.logDisconnected(reason, wasConnected)
 	fn := s.nsp.disconnectHandler()
 	s.enqueueAlways(func() {
 		if notify && wasConnected && fn != nil {
@@ -706,6 +712,7 @@ func (s *Socket) leave(reason DisconnectReason, notify bool) bool {
 // onEvent routes an event to its handler, on the handler queue (or on its
 // own goroutine with Options.ConcurrentHandlers).
 func (s *Socket) onEvent(p *parser.Packet) {
+	s.logEvent("sio: event received", p.Event, p.ID, p.HasID)
 	job := func() { s.dispatch(p) }
 	if s.nsp.srv.opts.ConcurrentHandlers && s.Connected() {
 		s.goHandler(job)
