@@ -8,6 +8,7 @@ import (
 	"github.com/socketio-go/sio/core"
 	"github.com/socketio-go/sio/queue"
 	"github.com/socketio-go/sio/queue/amqpq"
+	"github.com/socketio-go/sio/queue/pymsg"
 )
 
 // A server joins the cluster of the servers sharing a RabbitMQ broker;
@@ -34,6 +35,21 @@ func Example() {
 	fmt.Println("emitted:", err == nil)
 
 	_ = em.Close()
+	_ = srv.Shutdown(context.Background())
+	_ = bus.Close()
+}
+
+// A sio server joins a cluster of python-socketio servers on KombuManager
+// or AsyncAioPikaManager (python-socketio ≥ 5.14): python's message format
+// (package pymsg) on the exchange "socketio".
+func Example_python() {
+	bus, err := amqpq.New("amqp://guest:guest@127.0.0.1:5672/", amqpq.Options{})
+	if err != nil {
+		fmt.Println("no broker:", err != nil)
+		return
+	}
+	srv := core.NewServer(core.Options{ClientManager: pymsg.NewManager(bus, pymsg.Options{Channel: "socketio"})})
+	// srv.Emit reaches the clients of the python servers, and theirs reach srv's.
 	_ = srv.Shutdown(context.Background())
 	_ = bus.Close()
 }
