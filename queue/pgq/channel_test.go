@@ -65,3 +65,20 @@ func TestAttachmentID(t *testing.T) {
 		}
 	}
 }
+
+// FuzzNotification: any NOTIFY payload and channel name give an
+// attachment id of digits or none, or an error, never a panic; Channel
+// gives a name PostgreSQL takes or an error.
+func FuzzNotification(f *testing.F) {
+	for _, s := range []string{`{"uid":"a","type":3,"attachmentId":"42"}`, `{"attachmentId":7}`, `{"data":{}}`, "socket.io#/#0123456789abcdef#", "\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if id, err := attachmentID([]byte(s)); err == nil && strings.Trim(id, "-0123456789") != "" {
+			t.Fatalf("attachmentID(%q) = %q", s, id)
+		}
+		if pg, _, err := Channel(s); err == nil && (pg == "" || len(pg) > maxChannel) {
+			t.Fatalf("Channel(%q) = %q", s, pg)
+		}
+	})
+}
