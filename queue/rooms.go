@@ -199,10 +199,10 @@ func (rc *roomChannels) run() {
 	}
 }
 
-// wait waits (at most the request timeout) until the changes up to gen
-// are applied.
+// wait waits (at most holdWait or the request timeout) until the changes
+// up to gen are applied.
 func (rc *roomChannels) wait(gen uint64) {
-	t := time.NewTimer(rc.a.opts.RequestTimeout)
+	t := time.NewTimer(min(rc.a.opts.RequestTimeout, holdWait))
 	defer t.Stop()
 	for {
 		rc.mu.Lock()
@@ -278,11 +278,28 @@ func (rc *roomChannels) subscribe(room string) {
 	defer cancel()
 	unsub, err := a.bus.Subscribe(WithDeliveryGroup(ctx, a), ch, a.onMessage)
 	if err != nil {
-		a.log.Error("sio/queue: cannot subscribe to a room's channel", "channel", ch, "err", err)
+		a.log.Error("sio/queue: cannot subscribe to a room's channel, retrying in 1s", "channel", ch, "err", err)
+		time.AfterFunc(roomRetry, func() { // while the room is wanted
+			select {
+			case <-rc.stop:
+			default:
+				rc.mu.Lock()
+				rc.markLocked(room)
+				rc.mu.Unlock()
+			}
+		})
 		return
 	}
 	rc.have[room] = unsub
 }
+
+// The room channels' timings: a failed subscription is retried after
+// roomRetry; a join waits at most holdWait for its rooms' subscriptions
+// (then joins anyway: the broker is failing).
+const (
+	roomRetry = time.Second
+	holdWait  = time.Second
+)
 
 // close stops the worker and ends the room subscriptions.
 func (rc *roomChannels) close() {
