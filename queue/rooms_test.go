@@ -2,7 +2,10 @@ package queue_test
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/socketio-go/sio/core"
@@ -165,4 +168,46 @@ type subscriberBus struct {
 
 func (b subscriberBus) Subscribers(ctx context.Context, channel string) (int, error) {
 	return b.counter.Subscribers(ctx, channel)
+}
+
+// failThrice is a bus whose first three Subscribe calls to one channel
+// fail (those of a join: ahead of it, when the room is created, when the
+// join is done), so only the retry succeeds.
+type failThrice struct {
+	*channelBus
+	channel string
+	calls   atomic.Int32
+}
+
+func (b *failThrice) Subscribe(ctx context.Context, channel string, fn func([]byte)) (func(), error) {
+	if channel == b.channel && b.calls.Add(1) <= 3 {
+		return nil, errors.New("refused")
+	}
+	return b.channelBus.Subscribe(ctx, channel, fn)
+}
+
+// TestRoomSubscriptionRetry checks that a room channel whose subscription
+// failed is subscribed again while the room exists, logged.
+func TestRoomSubscriptionRetry(t *testing.T) {
+	const room = "socket.io#/#blue#"
+	var rec *failThrice
+	c := newCluster(t, 2, clusterConfig{
+		queue: queue.Options{SubscriptionMode: queue.SubscriptionDynamic},
+		bus:   func(b queue.Bus) queue.Bus { rec = &failThrice{channelBus: newChannelBus(b), channel: room}; return rec },
+	})
+	for _, nd := range c.nodes {
+		joinHandler(nd)
+	}
+	c.waitCount(2)
+	ca, _ := c.nodes[0].connect(t, "/", "", nil)
+	ca.Call(t, "/", "join", "blue")
+	waitFor(t, "the retried subscription", func() bool { return rec.count(rec.active, room) == 1 })
+	if n := rec.calls.Load(); n != 4 {
+		t.Errorf("%d subscriptions to the room's channel, want 4 (three refused)", n)
+	}
+	_ = c.nodes[1].To("blue").Emit("blue")
+	ca.ExpectEvent(t, "/", "blue")
+	if !strings.Contains(c.nodes[0].logs.String(), "cannot subscribe to a room's channel") {
+		t.Error("the failed subscription was not logged")
+	}
 }
