@@ -193,7 +193,10 @@ func TestRoomSubscriptionRetry(t *testing.T) {
 	var rec *failThrice
 	c := newCluster(t, 2, clusterConfig{
 		queue: queue.Options{SubscriptionMode: queue.SubscriptionDynamic},
-		bus:   func(b queue.Bus) queue.Bus { rec = &failThrice{channelBus: newChannelBus(b), channel: room}; return rec },
+		bus: func(b queue.Bus) queue.Bus {
+			rec = &failThrice{channelBus: newChannelBus(b), channel: room}
+			return rec
+		},
 	})
 	for _, nd := range c.nodes {
 		joinHandler(nd)
