@@ -38,6 +38,10 @@ const (
 // StreamsOptions configures a Redis Streams manager, bus or emitter. The
 // zero value of every field means the documented default, Node.js's
 // (the option names of @socket.io/redis-streams-adapter in parentheses).
+// The adapter's onlyPlaintext has no counterpart: data with binary values
+// is written as base64 MessagePack, as the adapter does by default; the
+// entries of a Node.js server with onlyPlaintext (JSON) are read like the
+// others.
 type StreamsOptions struct {
 	// StreamName is the stream's key (streamName). Zero: "socket.io".
 	StreamName string
