@@ -4,9 +4,9 @@
 // @socket.io/redis-streams-adapter with connectionStateRecovery. A real
 // socket.io-client connects to the first sio server, joins a room, loses
 // its connection abruptly, misses broadcasts from every server, then
-// reconnects to the Node.js server: it gets its id back (recovered) and
-// exactly the missed broadcasts that reach it, each with its stream
-// offset. Then the same from the Node.js server onto the second sio
+// reconnects to the Node.js server: it gets its id back (recovered), its
+// data and room, and exactly the missed broadcasts that reach it, each
+// with its stream offset. Then the same from the Node.js server onto the second sio
 // server: Go → Node → Go, each restoring the session the other saved.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -93,6 +93,8 @@ test("a session saved by one server is restored by another, with the missed broa
   const id = client.id;
   assert.equal(client.recovered, false);
   assert.equal(await client.timeout(5000).emitWithAck("join", "r"), "ok");
+  const data = { user: "ann", n: 1, tags: ["a", "b"] };
+  assert.equal(await client.timeout(5000).emitWithAck("setData", data), "ok");
   await controls[2].op({ op: "emit", event: "first", rooms: ["r"], args: [0] });
   await expectEvent("first", [0]);
 
@@ -116,6 +118,9 @@ test("a session saved by one server is restored by another, with the missed broa
     assert.equal(client.id, id, `a new id on ${to}`);
     await expectEvent("missed", [i, "to r"]);
     await expectEvent("missed", [i, "to all"]);
+    // Its data came back with it.
+    const mine = (await controls[(i + 1) % 3].op({ op: "fetch" })).find((s) => s.id === id);
+    assert.deepEqual(mine && mine.data, data, `data on ${to}`);
     // Its room came back with it: a broadcast to r from another server.
     await controls[(i + 2) % 3].op({ op: "emit", event: "after", rooms: ["r"], args: [i] });
     await expectEvent("after", [i]);
