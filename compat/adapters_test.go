@@ -183,7 +183,6 @@ func TestAdapterStaticFiles(t *testing.T) {
 		"/static/../secret.txt",
 		"/static/%2e%2e/secret.txt",
 		"/static/%2E%2E/%2e%2e/" + strings.TrimPrefix(filepath.Join(root, "secret.txt"), "/"),
-		"/static//" + strings.TrimPrefix(filepath.Join(root, "secret.txt"), "/"),
 		"/static/..%2fsecret.txt",
 		"/static/..%5csecret.txt",
 	}
@@ -208,11 +207,44 @@ func TestAdapterStaticFiles(t *testing.T) {
 		if code, _, body := httpGet(t, apps["main"].URL+"/socket.io/x?EIO=4&transport=polling"); code != 200 || strings.Contains(body, "SECRET") {
 			t.Errorf("sio path shadowed by a static rule: %d %q", code, body)
 		}
+		// Not a traversal (the path stays inside the folder), and no such
+		// file: not served, whoever answers.
+		abs := "/static//" + strings.TrimPrefix(filepath.Join(root, "secret.txt"), "/")
+		if code, _, body := httpGet(t, apps["main"].URL+abs); code == 200 || strings.Contains(body, "SECRET") {
+			t.Errorf("%s served: %d %q", abs, code, body)
+		}
 		for _, p := range traversal {
 			code, _, body := httpGet(t, apps["main"].URL+p)
-			if strings.Contains(body, "SECRET") || code == 200 {
-				t.Errorf("traversal %s served: %d %q", p, code, body)
+			if strings.Contains(body, "SECRET") || code != http.StatusForbidden {
+				t.Errorf("traversal %s: %d %q, want 403", p, code, body)
 			}
+		}
+	})
+}
+
+// A folder rule whose URL ends in "/" and whose folder does not serves
+// the folder's files and never its siblings; a link out of the folder is
+// refused (403), on every adapter.
+func TestAdapterStaticFolderRule(t *testing.T) {
+	root := t.TempDir()
+	pub := filepath.Join(root, "pub")
+	writeFile(t, filepath.Join(pub, "x.txt"), "x")
+	writeFile(t, filepath.Join(root, "pub_private.txt"), "PRIVATE")
+	writeFile(t, filepath.Join(root, "secret.txt"), "SECRET")
+	if err := os.Symlink("../secret.txt", filepath.Join(pub, "out.txt")); err != nil {
+		t.Skipf("no symbolic links here: %v", err)
+	}
+	static := core.StaticFiles{"/s2/": {Filename: pub}}
+	forEachHost(t, func(t *testing.T, h adapterHost) {
+		app := startHost(t, h, []*core.Server{newAdapterServer(core.Options{})}, hostConfig{static: static})
+		if code, _, body := httpGet(t, app.URL+"/s2/x.txt"); code != 200 || body != "x" {
+			t.Errorf("/s2/x.txt: %d %q", code, body)
+		}
+		if code, _, body := httpGet(t, app.URL+"/s2/_private.txt"); code != 404 || body == "PRIVATE" {
+			t.Errorf("/s2/_private.txt: %d %q, want the host's 404", code, body)
+		}
+		if code, _, body := httpGet(t, app.URL+"/s2/out.txt"); code != http.StatusForbidden || body == "SECRET" {
+			t.Errorf("/s2/out.txt (a link out of the folder): %d %q, want 403", code, body)
 		}
 	})
 }

@@ -27,17 +27,25 @@ type StaticFile struct {
 //
 //   - an exact URL maps to a file: {"/": {Filename: "index.html"}};
 //   - a URL prefix maps to a folder: {"/static": {Filename: "./public"}}
-//     serves ./public/app.js for /static/app.js;
+//     serves ./public/app.js for /static/app.js. Trailing slashes do not
+//     matter on either side: "/static", "/static/", "./public" and
+//     "./public/" spell the same rule, which never serves a sibling of the
+//     folder (./public_private.txt);
 //   - a URL ending in "/" is served its folder's default file: index.html,
 //     or the file named by the rule for the empty URL "" (with that rule's
-//     ContentType);
+//     ContentType); a rule whose URL or Filename ends in "/" serves it for
+//     its own URL too;
 //   - the content type is the rule's ContentType, else the one of the
 //     extension table (.html .css .js .json .jpg .png .gif .txt), else
 //     application/octet-stream.
 //
-// Paths that would leave a rule's folder ("..", absolute paths) are
-// refused. The adapters send every file with an ETag (StaticETag) and
-// answer 304 Not Modified to a request that names it in If-None-Match.
+// Paths that would leave a rule's folder ("..", backslashes, NUL) are
+// refused with ErrStaticForbidden (the adapters answer 403), and so is a
+// file reached through a symbolic link that resolves outside the folder
+// (a link inside it, to a file inside it, is served). A file named by an
+// exact rule is opened as named. The adapters send every file with an
+// ETag (StaticETag) and answer 304 Not Modified to a request that names
+// it in If-None-Match.
 type StaticFiles map[string]StaticFile
 
 // staticContentTypes is python-engineio's extension table.
@@ -52,59 +60,67 @@ var staticContentTypes = map[string]string{
 	"txt":  "text/plain",
 }
 
-// ErrStaticForbidden is returned by Resolve for a URL that tries to leave a
-// rule's folder.
+// ErrStaticForbidden is returned by Resolve and Open for a URL that tries
+// to leave a rule's folder, and by Open for a file whose symbolic links
+// lead outside it.
 var ErrStaticForbidden = errors.New("sio: static path outside its folder")
 
 // Resolve returns the file and content type that urlPath (an unescaped URL
 // path) maps to, ok false when no rule matches, or ErrStaticForbidden.
 func (sf StaticFiles) Resolve(urlPath string) (f StaticFile, ok bool, err error) {
+	f, _, ok, err = sf.resolve(urlPath, false)
+	return f, ok, err
+}
+
+// resolve is Resolve; folder is the folder of the rule that matched, ""
+// for a file rule. With exactFolder, a rule matching urlPath exactly is a
+// folder whatever its spelling.
+func (sf StaticFiles) resolve(urlPath string, exactFolder bool) (f StaticFile, folder string, ok bool, err error) {
 	if len(sf) == 0 {
-		return StaticFile{}, false, nil
+		return StaticFile{}, "", false, nil
 	}
-	extra := ""
 	rule, found := sf[urlPath]
+	rest := "" // the URL inside the folder, for a folder rule
+	isFolder := found && (exactFolder || strings.HasSuffix(rule.Filename, "/"))
 	if !found {
-		p := urlPath
-		for p != "" {
+		// The longest URL prefix, at a slash, that names a rule, spelled
+		// with or without its trailing slash. (The "" rule names the
+		// default file, not a folder.)
+		for p := urlPath; !found; {
 			i := strings.LastIndexByte(p, '/')
 			if i < 0 {
 				break
 			}
-			p, extra = p[:i], p[i:]+extra
-			// The "" rule names the default file, not a folder.
+			p = p[:i]
 			if p != "" {
-				if rule, found = sf[p]; found {
-					break
-				}
+				rule, found = sf[p]
 			}
-			if rule, found = sf[p+"/"]; found {
-				extra = extra[1:]
-				break
+			if !found {
+				rule, found = sf[p+"/"]
 			}
+			rest = urlPath[i+1:]
 		}
-	}
-	if !found {
-		return StaticFile{}, false, nil
-	}
-	for _, seg := range strings.Split(extra, "/") {
-		if seg == ".." || strings.ContainsAny(seg, "\\\x00") {
-			return StaticFile{}, false, ErrStaticForbidden
+		if !found {
+			return StaticFile{}, "", false, nil
 		}
+		isFolder = true
 	}
 	f = rule
-	if strings.HasSuffix(f.Filename, "/") && strings.HasPrefix(extra, "/") {
-		extra = extra[1:]
-	}
-	f.Filename += extra
-	if strings.HasSuffix(f.Filename, "/") {
-		if def, ok := sf[""]; ok {
-			f.Filename += def.Filename
-			if def.ContentType != "" {
-				f.ContentType = def.ContentType
+	if isFolder {
+		for _, seg := range strings.Split(rest, "/") {
+			if seg == ".." || strings.ContainsAny(seg, "\\\x00") {
+				return StaticFile{}, "", false, ErrStaticForbidden
 			}
-		} else {
-			f.Filename += "index.html"
+		}
+		switch folder = strings.TrimSuffix(rule.Filename, "/"); {
+		case rule.Filename == "/":
+			folder = "/"
+		case folder == "":
+			folder = "."
+		}
+		f.Filename = strings.TrimSuffix(folder, "/") + "/" + rest
+		if rest == "" || strings.HasSuffix(rest, "/") {
+			sf.addDefault(&f)
 		}
 	}
 	if f.ContentType == "" {
@@ -115,29 +131,78 @@ func (sf StaticFiles) Resolve(urlPath string) (f StaticFile, ok bool, err error)
 			f.ContentType = "application/octet-stream"
 		}
 	}
-	return f, true, nil
+	return f, folder, true, nil
+}
+
+// addDefault completes f, a folder's path ending in "/", with the folder's
+// default file.
+func (sf StaticFiles) addDefault(f *StaticFile) {
+	def, ok := sf[""]
+	if !ok {
+		f.Filename += "index.html"
+		return
+	}
+	f.Filename += def.Filename
+	if def.ContentType != "" {
+		f.ContentType = def.ContentType
+	}
 }
 
 // Open resolves urlPath and opens the file. It returns fs.ErrNotExist when
 // no rule matches or the file is missing or a folder, and
-// ErrStaticForbidden for a path that tries to leave its folder.
+// ErrStaticForbidden for a path that tries to leave its folder, through
+// ".." or through a symbolic link.
 func (sf StaticFiles) Open(urlPath string) (*os.File, StaticFile, error) {
-	f, ok, err := sf.Resolve(urlPath)
+	return sf.open(urlPath, false)
+}
+
+func (sf StaticFiles) open(urlPath string, exactFolder bool) (*os.File, StaticFile, error) {
+	f, folder, ok, err := sf.resolve(urlPath, exactFolder)
 	if err != nil {
 		return nil, f, err
 	}
 	if !ok {
 		return nil, f, fs.ErrNotExist
 	}
-	file, err := os.Open(filepath.FromSlash(f.Filename))
+	name := filepath.FromSlash(f.Filename)
+	if folder != "" {
+		if name, err = insideFolder(filepath.FromSlash(folder), name); err != nil {
+			return nil, f, err
+		}
+	}
+	file, err := os.Open(name)
 	if err != nil {
 		return nil, f, err
 	}
 	if st, err := file.Stat(); err != nil || st.IsDir() {
 		file.Close()
+		if err == nil && folder == "" && strings.HasSuffix(urlPath, "/") {
+			// A rule {"/docs/": {Filename: "./docs"}} asked for its own
+			// URL: the folder's default file.
+			return sf.open(urlPath, true)
+		}
 		return nil, f, fs.ErrNotExist
 	}
 	return file, f, nil
+}
+
+// insideFolder returns name with its symbolic links resolved, or
+// ErrStaticForbidden when it resolves outside folder (itself resolved: the
+// folder may be a link).
+func insideFolder(folder, name string) (string, error) {
+	real, err := filepath.EvalSymlinks(name)
+	if err != nil {
+		return "", fs.ErrNotExist
+	}
+	base, err := filepath.EvalSymlinks(folder)
+	if err != nil {
+		return "", fs.ErrNotExist
+	}
+	rel, err := filepath.Rel(base, real)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+		return "", ErrStaticForbidden
+	}
+	return real, nil
 }
 
 // StaticETag returns the entity tag the adapters send with a static file:

@@ -3,6 +3,7 @@ package fibersio
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -146,7 +147,11 @@ func serveStatic(c *fiber.Ctx, static core.StaticFiles, path string, opts engine
 		return false, nil
 	}
 	f, rule, err := static.Open(path)
-	if err == core.ErrStaticForbidden {
+	if err == nil && traversal(c, static, path) {
+		f.Close()
+		err = core.ErrStaticForbidden
+	}
+	if errors.Is(err, core.ErrStaticForbidden) || err != nil && traversal(c, static, path) {
 		opts.Logger.Info("sio: static path refused", "path", path, "remote", c.Context().RemoteAddr().String())
 		return true, c.Status(http.StatusForbidden).SendString("403 forbidden")
 	}
@@ -171,6 +176,23 @@ func serveStatic(c *fiber.Ctx, static core.StaticFiles, path string, opts engine
 	c.Status(http.StatusOK)
 	c.Set(fiber.HeaderContentType, rule.ContentType)
 	return true, c.SendStream(f, int(st.Size()))
+}
+
+// traversal reports whether the request's path as the client sent it
+// leaves a rule's folder: fasthttp removes ".." segments before the
+// handler sees the path, and net/http does not, so the decision is made on
+// the original path for Fiber to answer as the other adapters do (403).
+func traversal(c *fiber.Ctx, static core.StaticFiles, path string) bool {
+	orig := c.Context().Request.URI().PathOriginal()
+	if string(orig) == path {
+		return false
+	}
+	p, err := url.PathUnescape(string(orig))
+	if err != nil {
+		return false
+	}
+	_, _, err = static.Resolve(p)
+	return errors.Is(err, core.ErrStaticForbidden)
 }
 
 // etagMatch reports whether an If-None-Match header names etag, with the
