@@ -42,6 +42,14 @@
 //     UTF-8 is a parse error (close 1007 on a websocket, 400 on polling).
 //     The server never writes invalid UTF-8 as text: TextMessage replaces
 //     invalid bytes with U+FFFD.
+//   - Quota (off): the open sessions and the handshake rate of one remote
+//     address (IPv6: one /64), the address taken from a trusted proxy's
+//     header when configured; a refused handshake is answered 429 with
+//     {"code":4,...}. See QuotaOptions.
+//
+// Adapters bound slow requests through the host's settings (see their
+// documentation): a ReadHeaderTimeout against clients that never finish
+// their headers; long-polls outlive a host's ReadTimeout and WriteTimeout.
 //
 // # Errors
 //

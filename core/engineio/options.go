@@ -156,6 +156,10 @@ type Options struct {
 	// closes at once.
 	ClosePollWait time.Duration
 
+	// Quota bounds the sessions and the handshake rate of each remote
+	// address. Zero: no quota (see QuotaOptions for when to set one).
+	Quota QuotaOptions
+
 	// Logger receives the Engine.IO layer's log lines (python-engineio's
 	// logger): refused requests and failed sessions at Info, slow clients
 	// and refused origins at Warn, and at Debug every session opened,

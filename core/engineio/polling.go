@@ -78,6 +78,9 @@ func (s *Server) pollHandshake(ctx context.Context, r *Request) *Response {
 		return s.refuse(r, CodeBadRequest, "", "GenerateID: "+err.Error())
 	}
 	sock, err := s.open(id, r, TransportPolling, nil)
+	if err == errTooManySessions {
+		return s.quotaRefusal(r, s.quota.key(r), MessageTooManySessions, 0)
+	}
 	if err != nil {
 		return s.refuse(r, CodeBadRequest, "", err.Error())
 	}

@@ -32,6 +32,10 @@ type Server struct {
 	closeGrace time.Duration
 	// originWarn rate-limits the warnings about refused origins.
 	originWarn originWarnings
+	// quota is the per-address state of Options.Quota; nil when off.
+	quota *quotas
+	// quotaWarn rate-limits the log lines of quota refusals, per address.
+	quotaWarn originWarnings
 
 	mu       sync.RWMutex // guards sessions and shutdown
 	sessions map[string]*Socket
@@ -50,6 +54,7 @@ func New(opts Options) *Server {
 		upgradeCheck: upgradeCheck,
 		closeGrace:   closeGrace,
 		sessions:     make(map[string]*Socket),
+		quota:        newQuotas(opts.Quota),
 	}
 }
 
@@ -137,14 +142,26 @@ func (s *Server) open(id string, r *Request, transport string, ws Conn) (*Socket
 	if s.opts.InitialPacket != nil {
 		sock.queue = append(sock.queue, TextMessage(s.opts.InitialPacket))
 	}
-	s.mu.Lock()
-	if s.shutdown {
-		s.mu.Unlock()
-		return nil, ErrServerClosed
+	if q := s.quota; q != nil {
+		sock.quotaKey = q.key(r)
+		if !q.open(sock.quotaKey) {
+			return nil, errTooManySessions
+		}
+		sock.quotaCounted = true
 	}
-	if _, dup := s.sessions[id]; dup {
+	s.mu.Lock()
+	err := error(nil)
+	if s.shutdown {
+		err = ErrServerClosed
+	} else if _, dup := s.sessions[id]; dup {
+		err = errors.New("engineio: duplicate session id")
+	}
+	if err != nil {
 		s.mu.Unlock()
-		return nil, errors.New("engineio: duplicate session id")
+		if sock.quotaCounted {
+			s.quota.closed(sock.quotaKey)
+		}
+		return nil, err
 	}
 	s.sessions[id] = sock
 	s.live.Add(1)
@@ -170,6 +187,9 @@ func (s *Server) remove(sock *Socket) {
 	}
 	s.mu.Unlock()
 	if ok {
+		if sock.quotaCounted {
+			s.quota.closed(sock.quotaKey)
+		}
 		s.live.Done()
 	}
 }
@@ -275,6 +295,12 @@ func (s *Server) verify(r *Request, transport string, upgrade bool) (*Socket, *R
 	}
 	if r.Query.Get("EIO") != "4" {
 		return nil, s.refuse(r, CodeUnsupportedVersion, "", "EIO="+strconv.Quote(r.Query.Get("EIO")))
+	}
+	if s.quota != nil {
+		// Before AllowRequest: a flood does not reach the application.
+		if resp := s.checkQuota(r); resp != nil {
+			return nil, resp
+		}
 	}
 	if s.opts.AllowRequest != nil {
 		if err := s.opts.AllowRequest(r); err != nil {

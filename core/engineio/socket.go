@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -115,6 +116,11 @@ type Socket struct {
 	timer        *time.Timer // heartbeat
 	timerAt      time.Time   // when the heartbeat timer is due
 	graceTimer   *time.Timer // bounds a graceful close
+
+	// Set before the session is shared: its address's entry in the
+	// quotas, and whether it is counted there.
+	quotaKey     netip.Prefix
+	quotaCounted bool
 }
 
 func newSocket(srv *Server, id string, req *Request, transport string) *Socket {

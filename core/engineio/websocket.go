@@ -19,10 +19,11 @@ const (
 
 // WebSocket close status codes (RFC 6455, section 7.4.1) the server sends.
 const (
-	closeNormal         = 1000
-	closeProtocolError  = 1002
-	closeInvalidPayload = 1007
-	closeInternalError  = 1011
+	closeNormal          = 1000
+	closeProtocolError   = 1002
+	closeInvalidPayload  = 1007
+	closePolicyViolation = 1008
+	closeInternalError   = 1011
 )
 
 // closeFrameTimeout bounds the write of a close frame: a client that does
