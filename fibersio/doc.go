@@ -28,4 +28,16 @@
 // transport; broadcasts also stay inside one process unless a broker
 // ClientManager is configured. The middleware logs a warning when Prefork
 // is on.
+//
+// # Slow clients
+//
+// fiber.Config.ReadTimeout (10 s in the example) is what cuts off clients
+// that send their headers or body slowly (slowloris): fasthttp applies it
+// to reading the whole request, a POST body being at most
+// engineio.Options.MaxHTTPBufferSize. It does not limit a long-poll,
+// which waits inside the handler after the request is read (up to
+// PingInterval+PingTimeout), nor an upgraded websocket, whose deadlines
+// the core sets. WriteTimeout bounds writing the answer once the handler
+// has returned, so any value fits; IdleTimeout (ReadTimeout when zero)
+// bounds idle keep-alive connections.
 package fibersio

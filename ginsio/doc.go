@@ -33,4 +33,19 @@
 // polling responses itself); gin-contrib/cors answers the upgrade request
 // with 403 for origins it does not allow, so let the core own CORS
 // (core.Options.CORSAllowedOrigins) or set Engine.CORS.HostHandled.
+//
+// # Slow clients
+//
+// The settings of the http.Server that runs the engine (http.Server{Handler: r}; r.Run sets none) are what cuts off clients that send slowly
+// (slowloris): set ReadHeaderTimeout (10 s in the examples) against
+// headers that never end, and ReadTimeout (30 s in the examples) against
+// request bodies that trickle; a POST body is at most
+// engineio.Options.MaxHTTPBufferSize. Both are safe with Engine.IO: they
+// bound reading the request only, net/http clears the read deadline while
+// the handler runs (a long-poll waits up to PingInterval+PingTimeout),
+// and an upgraded websocket gets its deadlines from the core. WriteTimeout
+// may stay off: the adapter extends a long-poll's write deadline past the
+// poll window, so a WriteTimeout shorter than that does not cut it, and
+// the core bounds each websocket write (PingInterval+PingTimeout). Set
+// IdleTimeout to bound idle keep-alive connections.
 package ginsio

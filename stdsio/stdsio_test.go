@@ -735,6 +735,33 @@ func TestWriteTimeoutDoesNotCutLongPolls(t *testing.T) {
 	}
 }
 
+// A host ReadTimeout (set against slow clients) shorter than the poll
+// window does not cut a long-poll either: it bounds reading the request,
+// and net/http clears the deadline for its background read of the
+// connection while the handler runs (a deadline there would cancel the
+// request's context, closing the session as if the client had gone).
+func TestReadTimeoutDoesNotCutLongPolls(t *testing.T) {
+	e := newEnv(t, engineio.Options{PingInterval: 600 * time.Millisecond, PingTimeout: 5 * time.Second},
+		withHTTPServer(func(s *http.Server) {
+			s.ReadTimeout = 100 * time.Millisecond
+			s.ReadHeaderTimeout = 100 * time.Millisecond
+		}))
+	sid, _ := e.handshake()
+	for range 2 {
+		start := time.Now()
+		if got := e.get(sid); !equal(got, []string{"2"}) || time.Since(start) < 500*time.Millisecond {
+			t.Fatalf("GET %q after %v", got, time.Since(start))
+		}
+		e.post(sid, "3")
+	}
+	// A websocket (hijacked, its deadlines are the core's).
+	c := e.mustDial("EIO=4&transport=websocket")
+	readText(t, c)
+	if got := readText(t, c); got != "2" {
+		t.Errorf("frame %q", got)
+	}
+}
+
 func TestMiddlewarePaths(t *testing.T) {
 	srv := engineio.New(engineio.Options{})
 	var passed []string

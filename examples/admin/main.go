@@ -100,7 +100,7 @@ func run(addr string, noAuth, production bool, uiDir string, log *slog.Logger) e
 	}
 	// The UI's files through the static-file rules, before the page.
 	handler := stdsio.New(srv, stdsio.Config{StaticFiles: files}).Middleware(mux)
-	hs := &http.Server{Addr: addr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Addr: addr, Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

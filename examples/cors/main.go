@@ -82,8 +82,8 @@ func run(addr, pageAddr, client string, log *slog.Logger) error {
 	})
 	srv.On("origin", func(s *core.Socket) string { return s.Handshake().Headers.Get("Origin") })
 
-	sioServer := &http.Server{Handler: stdsio.Handler(srv), ReadHeaderTimeout: 10 * time.Second}
-	pageServer := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	sioServer := &http.Server{Handler: stdsio.Handler(srv), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
+	pageServer := &http.Server{ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" {
 			http.NotFound(w, r)
 			return

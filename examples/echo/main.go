@@ -74,6 +74,7 @@ func run(addr, client string, log *slog.Logger) error {
 		return err
 	}
 	e.Listener = ln
+	e.Server.ReadHeaderTimeout, e.Server.ReadTimeout = 10*time.Second, 30*time.Second // slow clients are cut off
 	served := make(chan error, 1)
 	go func() { served <- e.Start("") }()
 	log.Info("chat on Echo is running", "url", "http://"+ln.Addr().String()+"/")

@@ -25,7 +25,7 @@ func main() {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 
 	srv := newServer(log)
-	hs := &http.Server{Addr: *addr, Handler: stdsio.Handler(srv)}
+	hs := &http.Server{Addr: *addr, Handler: stdsio.Handler(srv), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
 	go func() {
 		stop := make(chan os.Signal, 1)
 		signal.Notify(stop, os.Interrupt)

@@ -62,7 +62,7 @@ func run(addr, client string, log *slog.Logger) error {
 		return "delivered"                           // the acknowledgement
 	})
 
-	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app := fiber.New(fiber.Config{DisableStartupMessage: true, ReadTimeout: 10 * time.Second}) // slow clients are cut off
 	app.Use(logger.New(), recover.New())
 	app.Use(fibersio.New(srv, fibersio.Config{})) // c.Locals reach the connect handler (s.HostValue)
 	app.Get("/", func(c *fiber.Ctx) error {

@@ -71,7 +71,7 @@ func run(addr, client string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: stdsio.Middleware(srv)(mux), ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Handler: stdsio.Middleware(srv)(mux), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	log.Info("chat on net/http is running", "url", "http://"+ln.Addr().String()+"/")

@@ -94,7 +94,7 @@ func run(addr, root, client string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: stdsio.App(srv, static, api), ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Handler: stdsio.App(srv, static, api), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	log.Info("static files example is running", "url", "http://"+ln.Addr().String()+"/", "root", root)

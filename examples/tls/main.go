@@ -103,6 +103,7 @@ func run(addr, certFile, keyFile, client string, log *slog.Logger) error {
 	hs := &http.Server{
 		Handler:           stdsio.Middleware(srv)(mux),
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
 		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
 	}
 	served := make(chan error, 1)
