@@ -3,6 +3,9 @@
 // compat/bench/README.md.
 //
 //   node server.js -addr 127.0.0.1:3000     (or: -port 3000)
+//   node server.js -addr ... -redis redis://127.0.0.1:6379
+//       one server of a cluster on @socket.io/redis-adapter (classic): a
+//       bcast reaches the clients of every server on that Redis
 "use strict";
 
 const http = require("http");
@@ -11,6 +14,7 @@ const { Server } = require("socket.io");
 function parseArgs(argv) {
   let host = "127.0.0.1";
   let port = 3000;
+  let redis = "";
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i].replace(/^--?/, "");
     const [k, inline] = a.split("=", 2);
@@ -21,6 +25,8 @@ function parseArgs(argv) {
       port = Number(v.slice(j + 1));
     } else if (k === "port") {
       port = Number(v);
+    } else if (k === "redis") {
+      redis = v;
     } else if (k === "version") {
       i--;
       console.log(require("socket.io/package.json").version);
@@ -30,7 +36,7 @@ function parseArgs(argv) {
       process.exit(2);
     }
   }
-  return { host, port };
+  return { host, port, redis };
 }
 
 // popAck removes and returns the acknowledgement callback, if the client asked for one.
@@ -38,7 +44,7 @@ function popAck(args) {
   return args.length > 0 && typeof args[args.length - 1] === "function" ? args.pop() : null;
 }
 
-const { host, port } = parseArgs(process.argv.slice(2));
+const { host, port, redis } = parseArgs(process.argv.slice(2));
 const httpServer = http.createServer();
 const io = new Server(httpServer, { cors: { origin: "*" }, serveClient: false });
 
@@ -54,7 +60,26 @@ io.on("connection", (socket) => {
   });
 });
 
-httpServer.listen(port, host, () => {
+async function listen() {
+  if (redis) {
+    const { createClient } = require("redis");
+    const { createAdapter } = require("@socket.io/redis-adapter");
+    const pub = createClient({ url: redis });
+    const sub = pub.duplicate();
+    pub.on("error", (err) => console.error("redis:", err.message));
+    sub.on("error", (err) => console.error("redis:", err.message));
+    await Promise.all([pub.connect(), sub.connect()]);
+    io.adapter(createAdapter(pub, sub));
+  }
+  httpServer.listen(port, host, ready);
+}
+
+listen().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
+
+function ready() {
   let native = false;
   try {
     native = require("bufferutil").mask.toString().includes("[native code]");
@@ -65,4 +90,4 @@ httpServer.listen(port, host, () => {
     `node ${process.version} socket.io ${require("socket.io/package.json").version}` +
       ` (bufferutil native: ${native}) listening on ${host}:${port}`,
   );
-});
+}

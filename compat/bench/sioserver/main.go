@@ -2,7 +2,11 @@
 // contract (see compat/bench/README.md) implemented on sio's core and mounted
 // through one of its adapters:
 //
-//	sioserver -adapter std|gin|echo|fiber -addr 127.0.0.1:3000
+//	sioserver -adapter std|gin|echo|fiber -addr 127.0.0.1:3000 [-cluster URL | -redis URL [-redis-format F]]
+//
+// With -cluster (or a broker's own flag, see cluster.go and redis.go)
+// several sioservers form one cluster: a bcast on one reaches the clients
+// of all.
 //
 // -probe exits 0 when the chosen adapter is wired and 3 when it is not; the
 // matrix runner (cmd/benchmatrix) uses it to decide which sio rows run.
@@ -12,6 +16,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"log/slog"
 	"net/http"
 	"os"
 	"runtime/debug"
@@ -29,9 +34,10 @@ import (
 	"github.com/socketio-go/sio/stdsio"
 )
 
-// newServer builds sio's Socket.IO server with the contract's handlers.
-func newServer() *core.Server {
-	srv := core.NewServer(core.Options{CORSAllowedOrigins: []string{"*"}})
+// newServer builds sio's Socket.IO server with the contract's handlers;
+// m links it to the other servers of a cluster (nil: alone).
+func newServer(m core.ClientManager) *core.Server {
+	srv := core.NewServer(core.Options{CORSAllowedOrigins: []string{"*"}, ClientManager: m})
 	// echo: acknowledge with exactly the arguments received (a single
 	// core.Args result is the whole acknowledgement, passed through raw).
 	srv.On("echo", func(_ *core.Socket, args core.Args) core.Args { return args })
@@ -91,6 +97,7 @@ func main() {
 	var sf serverutil.Flags
 	sf.Register(flag.CommandLine)
 	adapter := flag.String("adapter", "std", "adapter to mount sio with: std, gin, echo or fiber")
+	cluster := flag.String("cluster", "", "broker URL of a cluster of servers (the scheme picks the broker: cluster.go); -redis URL is the same for Redis")
 	probe := flag.Bool("probe", false, "exit 0 if -adapter is wired, 3 if not")
 	showVersion := flag.Bool("version", false, "print the sio version and exit")
 	flag.Parse()
@@ -98,7 +105,17 @@ func main() {
 		fmt.Println(version())
 		return
 	}
-	srv := newServer()
+	var m core.ClientManager
+	if u, err := clusterURL(*cluster); err != nil {
+		log.Fatal(err)
+	} else if u != "" && !*probe {
+		var release func()
+		if m, release, err = openCluster(u, slog.Default()); err != nil {
+			log.Fatal(err)
+		}
+		defer release()
+	}
+	srv := newServer(m)
 	if *adapter == "fiber" {
 		if *probe {
 			return

@@ -139,7 +139,7 @@ func (r *run) broadcast(ctx context.Context) result.Result {
 	go func() { senderDone <- b.send(ctx, sender) }()
 	sleepCtx(ctx, r.cfg.warmup)
 	r.phase.Store(phaseMeasure)
-	win := beginWindow(r.cfg.pid)
+	win := beginWindow(r.cfg.pids)
 	sleepCtx(ctx, r.cfg.duration)
 	r.phase.Store(phaseStop)
 	win.end()
@@ -256,4 +256,61 @@ func (b *bcastState) send(ctx context.Context, sender *wsConn) senderStats {
 		giveUp(p)
 	}
 	return st
+}
+
+// receive holds cfg.clients receivers of the broadcasts a sender of
+// another load generator makes (a cluster run: the sender on one server,
+// these receivers on another, the same -epoch for both) and records the
+// delivery latency of every broadcast during cfg.warmup + cfg.duration
+// after they connected; deliveries/s count the measured window only.
+func (r *run) receive(ctx context.Context) result.Result {
+	res := result.Result{Unit: "deliveries", RSSBeforeKiB: r.rssNow()}
+	var (
+		h         hist.Hist
+		delivered atomic.Int64
+		seen      atomic.Int64 // deliveries of the whole run, for the notes
+	)
+	conns, _, fails, took := r.connectAll(ctx, r.cfg.clients, func(int, *wsConn) func([]byte) {
+		return func(p []byte) {
+			if !bytes.HasPrefix(p, bcastPrefix) {
+				return
+			}
+			rest := p[len(bcastPrefix):]
+			_, rest, ok1 := parseUint(rest)
+			if !ok1 || len(rest) == 0 || rest[0] != ',' {
+				return // the sender's contract probe, or another server's
+			}
+			ts, _, ok2 := parseUint(rest[1:])
+			if !ok2 {
+				r.fail("receive: bad payload %.60q", p)
+				return
+			}
+			seen.Add(1)
+			if r.measuring() {
+				delivered.Add(1)
+				h.Record(time.Duration(r.sinceStart()-int64(ts)) * time.Microsecond)
+			}
+		}
+	})
+	defer closeAll(conns)
+	res.Connected, res.ConnectErrors, res.ConnectSeconds = len(conns), fails, took.Seconds()
+	res.RSSAfterKiB = r.rssNow()
+	if len(conns) == 0 {
+		r.fail("receive: no receiver connected")
+		return res
+	}
+	r.phase.Store(phaseWarmup)
+	sleepCtx(ctx, r.cfg.warmup)
+	r.phase.Store(phaseMeasure)
+	win := beginWindow(r.cfg.pids)
+	sleepCtx(ctx, r.cfg.duration)
+	r.phase.Store(phaseStop)
+	win.end()
+	win.fill(&res, delivered.Load())
+	res.P50, res.P99, res.Max = ms(h.Quantile(0.5)), ms(h.Quantile(0.99)), ms(h.Max())
+	res.OK = !win.serverDead && res.Ops > 0
+	if seen.Load() == 0 {
+		res.Notes = append(res.Notes, "no broadcast arrived: is a sender running with the same -epoch?")
+	}
+	return res
 }

@@ -23,7 +23,7 @@ func newFloor(t *testing.T) string {
 
 func newRun(addr string, clients int) *run {
 	return &run{start: time.Now(), cfg: config{
-		addr: addr, path: "/socket.io/", pid: os.Getpid(), clients: clients,
+		addrs: []string{addr}, path: "/socket.io/", pids: []int{os.Getpid()}, clients: clients,
 		inflight: 8, window: 4, payload: 8,
 		hold: 600 * time.Millisecond, warmup: 300 * time.Millisecond, duration: 600 * time.Millisecond,
 		timeout: 20 * time.Second, stall: 2 * time.Second, hsTimeout: 5 * time.Second,

@@ -15,6 +15,9 @@
 //	           deliveries/s, delivery latency p50/p99, lost broadcasts.
 //	echo       N clients each with one "echo" ack outstanding; acks/s, RTT.
 //	polling    echo over HTTP long-polling instead of websocket.
+//	receive    N receivers of the broadcasts another load generator's
+//	           sender makes on another server of a cluster (same -epoch);
+//	           deliveries/s and delivery latency p50/p99 over -duration.
 //
 // The server contract is documented in compat/bench/README.md.
 package main
@@ -26,6 +29,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -38,9 +42,9 @@ import (
 // config holds the command-line settings of one run.
 type config struct {
 	scenario  string
-	addr      string
+	addrs     []string // the servers: clients are spread over them in turn (a broadcast's sender on the first)
 	path      string
-	pid       int
+	pids      []int // the server processes, whose CPU time and RSS are summed
 	clients   int
 	inflight  int
 	window    int
@@ -52,6 +56,7 @@ type config struct {
 	stall     time.Duration
 	hsTimeout time.Duration
 	jsonOut   bool
+	epoch     int64 // unix microseconds of the payload timestamps' zero (0: the run's start)
 }
 
 // Run phases, in order. Counters and histograms record only in phaseMeasure.
@@ -91,7 +96,7 @@ func (r *run) sinceStart() int64 { return time.Since(r.start).Microseconds() }
 
 // window measures what the server and this process spent between begin and end.
 type window struct {
-	pid        int
+	pids       []int
 	t0         time.Time
 	srv0       procstat.Sample
 	self0      time.Duration
@@ -105,20 +110,34 @@ type window struct {
 	serverDead bool
 }
 
-func beginWindow(pid int) *window {
-	w := &window{pid: pid, t0: time.Now(), self0: procstat.Self(), sys0: procstat.SystemBusy()}
-	if pid > 0 {
-		w.srv0, w.srvErr = procstat.Read(pid)
+func beginWindow(pids []int) *window {
+	w := &window{pids: pids, t0: time.Now(), self0: procstat.Self(), sys0: procstat.SystemBusy()}
+	if len(pids) > 0 {
+		w.srv0, w.srvErr = readAll(pids)
 	}
 	return w
+}
+
+// readAll returns the summed CPU time and RSS of the processes pids.
+func readAll(pids []int) (procstat.Sample, error) {
+	var sum procstat.Sample
+	for _, pid := range pids {
+		s, err := procstat.Read(pid)
+		if err != nil {
+			return sum, err
+		}
+		sum.CPU += s.CPU
+		sum.RSSKiB += s.RSSKiB
+	}
+	return sum, nil
 }
 
 func (w *window) end() {
 	w.Wall = time.Since(w.t0)
 	w.ClientCPU = procstat.Self() - w.self0
 	sys := procstat.SystemBusy() - w.sys0
-	if w.pid > 0 {
-		s, err := procstat.Read(w.pid)
+	if len(w.pids) > 0 {
+		s, err := readAll(w.pids)
 		if err != nil || w.srvErr != nil {
 			w.serverDead = true
 			return
@@ -149,10 +168,10 @@ func (w *window) fill(res *result.Result, ops int64) {
 
 func main() {
 	var c config
-	flag.StringVar(&c.scenario, "scenario", "echo", "connect, broadcast, echo or polling")
-	flag.StringVar(&c.addr, "addr", "127.0.0.1:3000", "server host:port (loopback only)")
+	flag.StringVar(&c.scenario, "scenario", "echo", "connect, broadcast, echo, polling or receive")
+	addrs := flag.String("addr", "127.0.0.1:3000", "server host:port (loopback only); several, comma-separated, for a cluster: clients go to each in turn")
 	flag.StringVar(&c.path, "path", "/socket.io/", "Engine.IO path")
-	flag.IntVar(&c.pid, "pid", 0, "server process id for CPU and RSS readings (0: none)")
+	pids := flag.String("pid", "", "server process id for CPU and RSS readings, or several comma-separated (summed); empty: none")
 	flag.IntVar(&c.clients, "clients", 100, "clients (broadcast: receivers; the sender is one more)")
 	flag.IntVar(&c.inflight, "inflight", 128, "handshakes in flight while connecting")
 	flag.IntVar(&c.window, "window", 8, "broadcast: broadcasts in flight (not yet delivered to every receiver)")
@@ -164,11 +183,23 @@ func main() {
 	flag.DurationVar(&c.stall, "stall", 3*time.Second, "broadcast: a broadcast not fully delivered after this is lost")
 	flag.DurationVar(&c.hsTimeout, "handshake-timeout", 15*time.Second, "bound on one client's handshake")
 	flag.BoolVar(&c.jsonOut, "json", false, "print the result as one JSON line on stdout")
+	flag.Int64Var(&c.epoch, "epoch", 0, "zero of the broadcast timestamps, unix microseconds: the same for the load generators of one cluster run, so receive measures another's broadcasts (0: this run's start)")
 	flag.Parse()
 
-	if err := checkLoopback(c.addr); err != nil {
-		fmt.Fprintln(os.Stderr, "loadgen:", err)
-		os.Exit(2)
+	c.addrs = strings.Split(*addrs, ",")
+	for _, a := range c.addrs {
+		if err := checkLoopback(a); err != nil {
+			fmt.Fprintln(os.Stderr, "loadgen:", err)
+			os.Exit(2)
+		}
+	}
+	for _, p := range strings.FieldsFunc(*pids, func(r rune) bool { return r == ',' }) {
+		pid, err := strconv.Atoi(p)
+		if err != nil || pid <= 0 {
+			fmt.Fprintf(os.Stderr, "loadgen: -pid %q: not a process id\n", p)
+			os.Exit(2)
+		}
+		c.pids = append(c.pids, pid)
 	}
 	if c.clients < 1 || c.inflight < 1 || c.window < 1 {
 		fmt.Fprintln(os.Stderr, "loadgen: -clients, -inflight and -window must be positive")
@@ -178,6 +209,9 @@ func main() {
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
 	r := &run{cfg: c, start: time.Now()}
+	if c.epoch > 0 {
+		r.start = time.UnixMicro(c.epoch)
+	}
 
 	var res result.Result
 	switch c.scenario {
@@ -185,6 +219,8 @@ func main() {
 		res = r.connect(ctx)
 	case "broadcast":
 		res = r.broadcast(ctx)
+	case "receive":
+		res = r.receive(ctx)
 	case "echo":
 		res = r.echo(ctx)
 	case "polling":
@@ -209,9 +245,11 @@ func main() {
 		res.OK = false
 		res.Notes = append(res.Notes, "run hit -timeout "+c.timeout.String())
 	}
-	if c.pid > 0 && !procstat.Alive(c.pid) {
-		res.OK = false
-		res.Notes = append(res.Notes, "server process is gone")
+	for _, pid := range c.pids {
+		if !procstat.Alive(pid) {
+			res.OK = false
+			res.Notes = append(res.Notes, fmt.Sprintf("server process %d is gone", pid))
+		}
 	}
 
 	fmt.Fprintln(os.Stderr, summary(&res))
@@ -248,7 +286,7 @@ func summary(r *result.Result) string {
 	fmt.Fprintf(&b, "  server cpu %.2fs (%.0f%% of a core), %.0f %s per server-cpu-s; client cpu %.0f%% of a core; other load %.0f%% of a core\n",
 		r.ServerCPU, 100*r.ServerCPUShare, r.PerServerCPU, r.Unit, 100*r.ClientCPUShare, 100*r.OtherCPUShare)
 	fmt.Fprintf(&b, "  server rss %d KiB -> %d KiB (%.1f KiB per connection)", r.RSSBeforeKiB, r.RSSAfterKiB, r.RSSPerConnKB)
-	if r.Scenario == "broadcast" {
+	if r.Scenario == "broadcast" || r.Scenario == "receive" {
 		fmt.Fprintf(&b, "\n  broadcasts %d, lost %d (%d deliveries missing)", r.Broadcasts, r.LostBroadcasts, r.LostDeliveries)
 	}
 	fmt.Fprintf(&b, "\n  errors %d", r.Errors)

@@ -143,7 +143,7 @@ func (r *run) polling(ctx context.Context) result.Result {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			p, err := dialPolling(ctx, hc, r.cfg.addr, r.cfg.path)
+			p, err := dialPolling(ctx, hc, r.cfg.addrs[i%len(r.cfg.addrs)], r.cfg.path)
 			if err != nil {
 				if fails.Add(1) <= 3 {
 					r.fail("polling connect: %v", err)
@@ -245,7 +245,7 @@ func (r *run) polling(ctx context.Context) result.Result {
 	}
 	sleepCtx(ctx, r.cfg.warmup)
 	r.phase.Store(phaseMeasure)
-	win := beginWindow(r.cfg.pid)
+	win := beginWindow(r.cfg.pids)
 	sleepCtx(ctx, r.cfg.duration)
 	r.phase.Store(phaseStop)
 	win.end()

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/socketio-go/sio/compat/bench/internal/hist"
-	"github.com/socketio-go/sio/compat/bench/internal/procstat"
 	"github.com/socketio-go/sio/compat/bench/internal/result"
 )
 
@@ -22,7 +21,6 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 // handshake latencies, the count of failures and the time taken.
 func (r *run) connectAll(ctx context.Context, n int, mkHandler func(i int, w *wsConn) func([]byte)) ([]*wsConn, *hist.Hist, int, time.Duration) {
 	d := newDialer(r.cfg.hsTimeout)
-	u := wsURL(r.cfg.addr, r.cfg.path)
 	h := new(hist.Hist)
 	var (
 		mu    sync.Mutex // guards conns
@@ -45,6 +43,7 @@ func (r *run) connectAll(ctx context.Context, n int, mkHandler func(i int, w *ws
 		go func(i int) {
 			defer wg.Done()
 			start := time.Now()
+			u := wsURL(r.cfg.addrs[i%len(r.cfg.addrs)], r.cfg.path)
 			w, err := dialSocketIO(ctx, d, u, r.cfg.hsTimeout)
 			<-sem
 			if err != nil {
@@ -90,10 +89,10 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 
 // rssNow reads the server's RSS, or 0 without -pid.
 func (r *run) rssNow() int64 {
-	if r.cfg.pid <= 0 {
+	if len(r.cfg.pids) == 0 {
 		return 0
 	}
-	s, err := procstat.Read(r.cfg.pid)
+	s, err := readAll(r.cfg.pids)
 	if err != nil {
 		return 0
 	}
@@ -104,7 +103,7 @@ func (r *run) rssNow() int64 {
 func (r *run) connect(ctx context.Context) result.Result {
 	res := result.Result{Unit: "conns", RSSBeforeKiB: r.rssNow()}
 	r.phase.Store(phaseMeasure)
-	win := beginWindow(r.cfg.pid)
+	win := beginWindow(r.cfg.pids)
 	conns, h, fails, took := r.connectAll(ctx, r.cfg.clients, func(int, *wsConn) func([]byte) {
 		return func([]byte) {}
 	})
@@ -230,7 +229,7 @@ func (r *run) echo(ctx context.Context) result.Result {
 	}
 	sleepCtx(ctx, r.cfg.warmup)
 	r.phase.Store(phaseMeasure)
-	win := beginWindow(r.cfg.pid)
+	win := beginWindow(r.cfg.pids)
 	sleepCtx(ctx, r.cfg.duration)
 	r.phase.Store(phaseStop)
 	win.end()
