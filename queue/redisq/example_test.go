@@ -59,21 +59,27 @@ func ExampleNewEmitter() {
 	_ = e.ServerSideEmit(ctx, "refresh")
 }
 
-// A format chosen at run time, for instance from a flag.
+// A format chosen at run time, for instance from a flag; the manager
+// connects when the server starts.
 func ExampleNewFormatManager() {
 	client, err := redisq.NewClient("redis://127.0.0.1:6379")
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer client.Close()
-	m, err := redisq.NewFormatManager(client, redisq.FormatClassic, nil)
+	format := redisq.Format("python") // -redis-format python
+	m, err := redisq.NewFormatManager(client, format, nil)
 	if err != nil {
 		log.Fatal(err)
 	}
-	srv := core.NewServer(core.Options{ClientManager: m})
-	defer srv.Shutdown(context.Background())
-	fmt.Println(redisq.Formats()[0])
-	// Output: classic
+	opts := core.Options{ClientManager: m} // for core.NewServer
+	_ = opts
+	fmt.Println(redisq.Formats())
+	_, err = redisq.NewFormatManager(client, "nope", nil)
+	fmt.Println(err)
+	// Output:
+	// [classic python sharded streams]
+	// sio/redisq: unknown format "nope" (known: [classic python sharded streams])
 }
 
 // A server of a python-socketio cluster on Redis (RedisManager on the

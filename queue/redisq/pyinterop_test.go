@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/queue/internal/bustest"
+	"github.com/socketio-go/sio/queue/internal/livetest"
 	"github.com/socketio-go/sio/queue/pymsg"
 )
 
@@ -50,7 +52,7 @@ type pyProcess struct {
 func startPyScript(t *testing.T, py, script string, env ...string) *pyProcess {
 	t.Helper()
 	cmd := exec.Command(py, script)
-	cmd.Dir = nodeDir
+	cmd.Dir = nodePeers
 	cmd.Env = append(os.Environ(), append(env, "PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1")...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -60,12 +62,22 @@ func startPyScript(t *testing.T, py, script string, env ...string) *pyProcess {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stderr := &lineLog{t: t, prefix: script + ": "}
-	cmd.Stderr = stderr
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	p := &pyProcess{stdin: stdin, lines: make(chan string, 1024)}
+	logged := make(chan struct{})
+	go func() { // the script's errors, into the test log
+		defer close(logged)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			t.Log(script + ": " + sc.Text())
+		}
+	}()
 	go func() {
 		defer close(p.lines)
 		sc := bufio.NewScanner(stdout)
@@ -84,7 +96,7 @@ func startPyScript(t *testing.T, py, script string, env ...string) *pyProcess {
 			_ = cmd.Process.Kill()
 			<-done
 		}
-		stderr.flush()
+		<-logged
 	})
 	return p
 }
@@ -307,11 +319,11 @@ func TestPythonWriterInterop(t *testing.T) {
 		t.Errorf("skip: %v", p)
 	}
 	send(map[string]any{"method": "enter_room", "sid": sb, "room": "green"})
-	waitFor(t, "enter_room", func() bool { return inRoom(b, sb, "green") })
+	bustest.WaitFor(t, "enter_room", livetest.Wait, func() bool { return inRoom(b, sb, "green") })
 	send(map[string]any{"method": "leave_room", "sid": sb, "room": "green"})
-	waitFor(t, "leave_room", func() bool { return !inRoom(b, sb, "green") })
+	bustest.WaitFor(t, "leave_room", livetest.Wait, func() bool { return !inRoom(b, sb, "green") })
 	send(map[string]any{"method": "close_room", "room": "red"})
-	waitFor(t, "close_room", func() bool { return !inRoom(a, sa, "red") })
+	bustest.WaitFor(t, "close_room", livetest.Wait, func() bool { return !inRoom(a, sa, "red") })
 
 	// A sio server asks a client of a python server for an
 	// acknowledgement: it publishes an emit with a callback, and the
@@ -355,5 +367,5 @@ func TestPythonWriterInterop(t *testing.T) {
 	}
 
 	send(map[string]any{"method": "disconnect", "sid": sb})
-	waitFor(t, "disconnect", func() bool { return b.Of("/").Socket(sb) == nil })
+	bustest.WaitFor(t, "disconnect", livetest.Wait, func() bool { return b.Of("/").Socket(sb) == nil })
 }

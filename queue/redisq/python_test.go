@@ -5,45 +5,22 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/socketio-go/sio/core"
 	"github.com/socketio-go/sio/queue"
+	"github.com/socketio-go/sio/queue/internal/bustest"
 	"github.com/socketio-go/sio/queue/internal/livetest"
 	"github.com/socketio-go/sio/queue/pymsg"
 	"github.com/socketio-go/sio/queue/queuetest"
 )
 
-// logBuffer collects a server's log lines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-func (l *logBuffer) logger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
 // pyNode is a sio server in python-socketio's format.
 type pyNode struct {
 	*livetest.Host
-	logs *logBuffer
+	logs *bustest.LogBuf
 }
 
 // startPyNode starts a sio server in python-socketio's format on Redis
@@ -52,10 +29,10 @@ type pyNode struct {
 func startPyNode(t *testing.T, channel string, single bool) *pyNode {
 	t.Helper()
 	client := requireRedis(t)
-	logs := &logBuffer{}
-	bus := NewBus(client, BusOptions{Logger: logs.logger()})
+	logs := &bustest.LogBuf{}
+	bus := NewBus(client, BusOptions{Logger: logs.Logger()})
 	t.Cleanup(func() { _ = bus.Close() })
-	m := pymsg.NewManager(bus, pymsg.Options{Channel: channel, Logger: logs.logger(), SingleValue: single})
+	m := pymsg.NewManager(bus, pymsg.Options{Channel: channel, Logger: logs.Logger(), SingleValue: single})
 	srv := core.NewServer(core.Options{ClientManager: m, AckTimeout: 5 * time.Second})
 	for _, nsp := range []string{"/", "/chat"} {
 		srv.Of(nsp).On("join", func(s *core.Socket, room string) string { s.Join(room); return "ok" })
@@ -151,13 +128,13 @@ func TestPythonFormat(t *testing.T) {
 
 	// enter_room, leave_room, close_room, disconnect.
 	a.Of("/").To(sb).SocketsJoin("green")
-	waitFor(t, "enter_room", func() bool { return inRoom(b, sb, "green") })
+	bustest.WaitFor(t, "enter_room", livetest.Wait, func() bool { return inRoom(b, sb, "green") })
 	a.Of("/").To(sb).SocketsLeave("green")
-	waitFor(t, "leave_room", func() bool { return !inRoom(b, sb, "green") })
+	bustest.WaitFor(t, "leave_room", livetest.Wait, func() bool { return !inRoom(b, sb, "green") })
 	a.Of("/").In("red").SocketsLeave("red")
-	waitFor(t, "close_room", func() bool { return !inRoom(b, sb, "red") })
+	bustest.WaitFor(t, "close_room", livetest.Wait, func() bool { return !inRoom(b, sb, "red") })
 	a.Of("/").To(sb).DisconnectSockets(false)
-	waitFor(t, "disconnect", func() bool { return b.Of("/").Socket(sb) == nil })
+	bustest.WaitFor(t, "disconnect", livetest.Wait, func() bool { return b.Of("/").Socket(sb) == nil })
 
 	if err := a.ServerSideEmit("x"); !errors.Is(err, pymsg.ErrUnsupported) {
 		t.Errorf("ServerSideEmit: %v, want ErrUnsupported", err)
@@ -169,7 +146,7 @@ func TestPythonFormat(t *testing.T) {
 	// A pickled message (python-socketio before 5.14) is never read.
 	pub := requireRedis(t)
 	pub.Publish(context.Background(), channel, "\x80\x04\x95...pickle")
-	waitFor(t, "the dropped pickle logged", func() bool { return strings.Contains(b.logs.String(), "dropping undecodable message") })
+	bustest.WaitFor(t, "the dropped pickle logged", livetest.Wait, func() bool { return strings.Contains(b.logs.String(), "dropping undecodable message") })
 }
 
 func inRoom(n *pyNode, sid, room string) bool {
@@ -189,18 +166,6 @@ func nextEventName(t *testing.T, cl *livetest.Client) string {
 	t.Helper()
 	name, _ := cl.NextEvent(t, "/").Event()
 	return name
-}
-
-// waitFor polls cond until it holds or 10s pass.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // TestBusConformance runs queue's conformance kit on the pub/sub Bus: the

@@ -56,7 +56,25 @@ func (o Op) Values() ([]any, error) {
 type EmitterFunc func(ctx context.Context, op Op, args []any) error
 
 // QueueEmitter runs the emitter operations with a queue.Emitter.
-func QueueEmitter(em *queue.Emitter) EmitterFunc {
+func QueueEmitter(em *queue.Emitter) EmitterFunc { return Emitter(em) }
+
+// emitterOps is what the emitters of sio's broker packages do; each
+// selection returns the emitter's own type.
+type emitterOps[E any] interface {
+	Of(nsp string) E
+	To(rooms ...string) E
+	Except(rooms ...string) E
+	Volatile() E
+	Emit(ctx context.Context, event string, args ...any) error
+	SocketsJoin(ctx context.Context, rooms ...string) error
+	SocketsLeave(ctx context.Context, rooms ...string) error
+	DisconnectSockets(ctx context.Context, close bool) error
+	ServerSideEmit(ctx context.Context, event string, args ...any) error
+}
+
+// Emitter runs the emitter operations with any emitter of that shape
+// (queue.Emitter, redisq.Emitter, ...).
+func Emitter[E emitterOps[E]](em E) EmitterFunc {
 	return func(ctx context.Context, op Op, args []any) error {
 		e := em.Of(nsp(op)).To(op.Rooms...).Except(op.Except...)
 		if op.Vol {
