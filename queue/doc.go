@@ -1,9 +1,11 @@
 // Package queue links several Socket.IO servers into one cluster over a
 // publish/subscribe transport: NewManager returns a core.ClientManager
 // built on a Bus, and NewMemoryBus is a Bus inside one process. The broker
-// managers (Redis, RabbitMQ, Kafka, NATS, PostgreSQL) reuse the manager
-// and only implement Bus; the README of this directory has a table of the
-// broker packages: their formats, operations, recovery, emitters and
+// packages (Redis, RabbitMQ, Kafka, NATS, PostgreSQL) reuse the manager
+// and only implement Bus, except for wire formats of their own (Node.js's
+// classic Redis adapter, queue/redisq.NewManager; python-socketio's,
+// package pymsg on a Bus); the README of this directory has a table of
+// the broker packages: their formats, operations, recovery, emitters and
 // fault tests.
 //
 //	bus := queue.NewMemoryBus()
