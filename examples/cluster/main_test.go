@@ -198,12 +198,12 @@ func (c *client) call(event string, args ...any) []json.RawMessage {
 // a message sent on one reaches the client of the other.
 func TestTwoProcessCluster(t *testing.T) {
 	redisURL := startRedis(t)
-	for _, format := range []string{"classic", "python"} {
+	for _, format := range []string{"classic", "sharded", "streams", "python"} {
 		t.Run(format, func(t *testing.T) {
 			a := startNode(t, "-addr", "127.0.0.1:"+strconv.Itoa(freePort(t)), "-name", "a", "-redis", redisURL, "-redis-format", format)
 			b := startNode(t, "-addr", "127.0.0.1:"+strconv.Itoa(freePort(t)), "-name", "b", "-cluster", redisURL+"?format="+format)
 			ca, cb := dial(t, a.url), dial(t, b.url)
-			if format == "classic" { // python-socketio's format cannot count the servers
+			if format != "python" { // python-socketio's format cannot count the servers
 				for deadline := time.Now().Add(10 * time.Second); string(ca.call("servers")[0]) != "2"; {
 					if time.Now().After(deadline) {
 						t.Fatal("a does not count 2 servers")
