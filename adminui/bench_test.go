@@ -48,7 +48,7 @@ func benchSetup(b *testing.B, mode adminui.Mode, n int) (*core.Server, []*siotes
 	}
 	clients := make([]*siotest.Client, n)
 	for i := range clients {
-		c, err := siotest.Dial(ctx, ts.URL, siotest.Options{})
+		c, err := siotest.Dial(ctx, ts.URL, siotest.Options{DropUnread: true})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -56,7 +56,7 @@ func benchSetup(b *testing.B, mode adminui.Mode, n int) (*core.Server, []*siotes
 	}
 	b.Cleanup(func() {
 		for _, c := range clients {
-			c.Abort()
+			c.Close()
 		}
 		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer scancel()
@@ -119,7 +119,7 @@ func BenchmarkBroadcast(b *testing.B) {
 				go func() {
 					defer wg.Done()
 					for {
-						if _, err := c.NextEvent(ctx); err != nil {
+						if _, err := c.ReadEvent(ctx); err != nil {
 							return
 						}
 						if got.Add(1) == target.Load() {

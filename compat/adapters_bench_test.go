@@ -28,14 +28,14 @@ func BenchmarkAdapterConnect(b *testing.B) {
 				b.ReportAllocs()
 				b.ResetTimer()
 				for range b.N {
-					c, err := siotest.Dial(ctx, app.URL, siotest.Options{Polling: polling})
+					c, err := siotest.Dial(ctx, app.URL, siotest.Options{Polling: polling, DropUnread: true})
 					if err != nil {
 						b.Fatal(err)
 					}
-					if _, err := c.NextEvent(ctx); err != nil { // the welcome event
+					if _, err := c.ReadEvent(ctx); err != nil { // the welcome event
 						b.Fatal(err)
 					}
-					c.Close()
+					c.Disconnect()
 				}
 			})
 		}
@@ -53,11 +53,11 @@ func BenchmarkAdapterEcho(b *testing.B) {
 				srv := newAdapterServer(core.Options{})
 				app := startHost(b, h, []*core.Server{srv}, hostConfig{})
 				ctx := context.Background()
-				c, err := siotest.Dial(ctx, app.URL, siotest.Options{Polling: polling})
+				c, err := siotest.Dial(ctx, app.URL, siotest.Options{Polling: polling, DropUnread: true})
 				if err != nil {
 					b.Fatal(err)
 				}
-				defer c.Close()
+				defer c.Disconnect()
 				msg := map[string]any{"text": "hello", "n": 42}
 				b.ReportAllocs()
 				b.ResetTimer()

@@ -108,7 +108,7 @@ func TestAdapterHostCoexistence(t *testing.T) {
 			if err != nil {
 				t.Fatalf("polling=%v: %v", polling, err)
 			}
-			ev, err := c.NextEvent(ctx)
+			ev, err := c.ReadEvent(ctx)
 			if err != nil || ev.Name != "welcome" || string(ev.Args[0]) != `"alice"` {
 				t.Errorf("polling=%v: host auth value in the connect handler: %+v %v", polling, ev, err)
 			}
@@ -116,7 +116,7 @@ func TestAdapterHostCoexistence(t *testing.T) {
 			if err != nil || len(reply) != 2 || string(reply[1]) != "2" {
 				t.Errorf("polling=%v: echo: %s %v", polling, reply, err)
 			}
-			c.Close()
+			c.Disconnect()
 		}
 		if n := app.hostHits.Load(); n != 0 {
 			t.Errorf("%d sio requests reached the host router", n)
@@ -280,9 +280,9 @@ func TestAdapterCycles(t *testing.T) {
 						}
 					}
 					if abrupt {
-						c.Abort()
-					} else {
 						c.Close()
+					} else {
+						c.Disconnect()
 					}
 				}
 			}()
@@ -367,8 +367,8 @@ func TestFiberPooledContext(t *testing.T) {
 				t.Error(cid, err)
 				return
 			}
-			defer c.Close()
-			ev, err := c.NextEvent(ctx)
+			defer c.Disconnect()
+			ev, err := c.ReadEvent(ctx)
 			if err != nil || len(ev.Args) < 3 || string(ev.Args[1]) != `"`+cid+`"` || string(ev.Args[2]) != `"`+cid+`"` {
 				t.Errorf("%s: handshake seen by the server: %+v %v", cid, ev, err)
 			}

@@ -47,7 +47,7 @@ func welcome(t *testing.T, url string, header http.Header) []string {
 		if err != nil {
 			t.Fatalf("polling=%v: %v", polling, err)
 		}
-		ev, err := c.NextEvent(ctx)
+		ev, err := c.ReadEvent(ctx)
 		if err != nil || ev.Name != "welcome" {
 			t.Fatalf("polling=%v: %+v %v", polling, ev, err)
 		}
@@ -56,7 +56,7 @@ func welcome(t *testing.T, url string, header http.Header) []string {
 			args = append(args, string(a))
 		}
 		got = append(got, strings.Join(args, " "))
-		c.Close()
+		c.Disconnect()
 	}
 	return got
 }

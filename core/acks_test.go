@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/internal/siotest"
 )
 
 // TestOrderedHandlers checks that by default the handlers of one socket run
@@ -38,19 +39,19 @@ func TestOrderedHandlers(t *testing.T) {
 	})
 	ts.On("free", func(*core.Socket) string { return "free" })
 	c, other := ts.dial(t), ts.dial(t)
-	c.mustConnect(t, "/", nil)
-	other.mustConnect(t, "/", nil)
+	c.Join(t, "/", nil)
+	other.Join(t, "/", nil)
 	var ids []int
 	for n := range 20 {
-		ids = append(ids, c.emitID("/", "work", n))
+		ids = append(ids, c.Request("/", "work", n))
 	}
 	// Another socket is not held up by c's queue.
-	if got := other.call(t, "/", "free").argsText(); got != `["free"]` {
+	if got := other.Call(t, "/", "free").ArgsText(); got != `["free"]` {
 		t.Errorf("other socket: %s", got)
 	}
 	close(release)
 	for n, id := range ids {
-		if got := c.ack(t, "/", id).argsText(); got != fmt.Sprintf("[%d]", n) {
+		if got := c.ExpectAck(t, "/", id).ArgsText(); got != fmt.Sprintf("[%d]", n) {
 			t.Errorf("ack %d: %s", n, got)
 		}
 	}
@@ -76,12 +77,12 @@ func TestConcurrentHandlers(t *testing.T) {
 	})
 	ts.On("second", func(*core.Socket) string { close(second); return "second done" })
 	c := ts.dial(t)
-	c.mustConnect(t, "/", nil)
-	id1 := c.emitID("/", "first")
-	if got := c.call(t, "/", "second").argsText(); got != `["second done"]` {
+	c.Join(t, "/", nil)
+	id1 := c.Request("/", "first")
+	if got := c.Call(t, "/", "second").ArgsText(); got != `["second done"]` {
 		t.Errorf("second: %s", got)
 	}
-	if got := c.ack(t, "/", id1).argsText(); got != `["first done"]` {
+	if got := c.ExpectAck(t, "/", id1).ArgsText(); got != `["first done"]` {
 		t.Errorf("first: %s", got)
 	}
 }
@@ -105,14 +106,14 @@ func TestHandlerAwaitsOwnAck(t *testing.T) {
 				return "client said " + answer, nil
 			})
 			c := ts.dial(t)
-			c.mustConnect(t, "/", nil)
-			id := c.emitID("/", "ask", "why?")
-			q := c.expectEvent(t, "/", "question")
-			if q.id < 0 || q.argsText() != `["why?"]` {
+			c.Join(t, "/", nil)
+			id := c.Request("/", "ask", "why?")
+			q := c.ExpectEvent(t, "/", "question")
+			if q.ID < 0 || q.ArgsText() != `["why?"]` {
 				t.Fatalf("question %v", q)
 			}
-			c.send(encodePacket('3', "/", q.id, []any{"because"}, 0))
-			if got := c.ack(t, "/", id).argsText(); got != `["client said because"]` {
+			c.Send(siotest.EncodePacket('3', "/", q.ID, []any{"because"}))
+			if got := c.ExpectAck(t, "/", id).ArgsText(); got != `["client said because"]` {
 				t.Errorf("ack %s", got)
 			}
 		})
@@ -126,7 +127,7 @@ func TestEmitWithAck(t *testing.T) {
 	sockets := make(chan *core.Socket, 10)
 	ts.OnConnect(func(s *core.Socket) { sockets <- s })
 	c := ts.dial(t)
-	sid := c.mustConnect(t, "/", nil)
+	sid := c.Join(t, "/", nil)
 	s := recv(t, sockets)
 
 	// long is the context of the waits that must not time out.
@@ -135,8 +136,8 @@ func TestEmitWithAck(t *testing.T) {
 
 	answer := func(event string, args ...any) {
 		t.Helper()
-		p := c.expectEvent(t, "/", event)
-		c.send(encodePacket('3', "/", p.id, append([]any{}, args...), 0))
+		p := c.ExpectEvent(t, "/", event)
+		c.Send(siotest.EncodePacket('3', "/", p.ID, append([]any{}, args...)))
 	}
 
 	t.Run("reply", func(t *testing.T) {
@@ -162,14 +163,14 @@ func TestEmitWithAck(t *testing.T) {
 		if !errors.Is(err, core.ErrAckTimeout) || time.Since(start) < 100*time.Millisecond {
 			t.Errorf("err %v after %v", err, time.Since(start))
 		}
-		c.expectEvent(t, "/", "ignored")
+		c.ExpectEvent(t, "/", "ignored")
 	})
 	t.Run("Timeout", func(t *testing.T) {
 		_, err := s.Timeout(20*time.Millisecond).EmitWithAck(context.Background(), "ignored")
 		if !errors.Is(err, core.ErrAckTimeout) {
 			t.Errorf("err %v", err)
 		}
-		c.expectEvent(t, "/", "ignored")
+		c.ExpectEvent(t, "/", "ignored")
 	})
 	t.Run("ctx deadline", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
@@ -177,7 +178,7 @@ func TestEmitWithAck(t *testing.T) {
 		if _, err := s.EmitWithAck(ctx, "ignored"); !errors.Is(err, core.ErrAckTimeout) {
 			t.Errorf("err %v", err)
 		}
-		c.expectEvent(t, "/", "ignored")
+		c.ExpectEvent(t, "/", "ignored")
 	})
 	t.Run("ctx cancelled", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -185,7 +186,7 @@ func TestEmitWithAck(t *testing.T) {
 		if _, err := s.EmitWithAck(ctx, "ignored"); !errors.Is(err, context.Canceled) {
 			t.Errorf("err %v", err)
 		}
-		c.expectEvent(t, "/", "ignored")
+		c.ExpectEvent(t, "/", "ignored")
 	})
 	t.Run("late reply is dropped", func(t *testing.T) {
 		_, err := s.Timeout(10*time.Millisecond).EmitWithAck(context.Background(), "late")
@@ -193,7 +194,7 @@ func TestEmitWithAck(t *testing.T) {
 			t.Errorf("err %v", err)
 		}
 		answer("late", "too late")
-		c.barrier(t, "/")
+		c.Barrier(t, "/")
 	})
 	t.Run("callback", func(t *testing.T) {
 		got := make(chan string, 2)
@@ -217,11 +218,11 @@ func TestEmitWithAck(t *testing.T) {
 		if g := recv(t, got); g != fmt.Sprint(0, core.ErrAckTimeout) {
 			t.Errorf("callback got %s", g)
 		}
-		c.expectEvent(t, "/", "ignored")
+		c.ExpectEvent(t, "/", "ignored")
 		// A panicking callback is recovered.
 		_ = s.Emit("q", core.AckFunc(func(core.Args, error) { panic("in callback") }))
 		answer("q")
-		c.barrier(t, "/")
+		c.Barrier(t, "/")
 	})
 	t.Run("disconnect", func(t *testing.T) {
 		errs := make(chan error, 2)
@@ -230,9 +231,9 @@ func TestEmitWithAck(t *testing.T) {
 			errs <- err
 		}()
 		_ = s.Emit("pending2", core.AckFunc(func(_ core.Args, err error) { errs <- err }))
-		c.expectEvent(t, "/", "pending")
-		c.expectEvent(t, "/", "pending2")
-		c.send("1")
+		c.ExpectEvent(t, "/", "pending")
+		c.ExpectEvent(t, "/", "pending2")
+		c.Send("1")
 		for range 2 {
 			if err := recv(t, errs); !errors.Is(err, core.ErrNotConnected) {
 				t.Errorf("pending ack: %v, want ErrNotConnected", err)
@@ -258,18 +259,18 @@ func TestBroadcastEmitWithAck(t *testing.T) {
 	ts := newServer(t, core.Options{})
 	sockets := make(chan *core.Socket, 10)
 	ts.OnConnect(func(s *core.Socket) { sockets <- s; s.Join("all") })
-	var cs []*testClient
+	var cs []*siotest.Client
 	for range 3 {
 		c := ts.dial(t)
-		c.mustConnect(t, "/", nil)
+		c.Join(t, "/", nil)
 		recv(t, sockets)
 		cs = append(cs, c)
 	}
 	// answerAll makes clients in who answer event with their index.
 	answerAll := func(event string, who ...int) {
 		for _, i := range who {
-			p := cs[i].expectEvent(t, "/", event)
-			cs[i].send(encodePacket('3', "/", p.id, []any{i}, 0))
+			p := cs[i].ExpectEvent(t, "/", event)
+			cs[i].Send(siotest.EncodePacket('3', "/", p.ID, []any{i}))
 		}
 	}
 	replies := func(rs []core.Args) []string {
@@ -293,15 +294,15 @@ func TestBroadcastEmitWithAck(t *testing.T) {
 		ctx := &expiring{done: make(chan struct{})}
 		go func() {
 			answerAll("q2", 0, 2)
-			cs[0].barrier(t, "/")
-			cs[2].barrier(t, "/")
+			cs[0].Barrier(t, "/")
+			cs[2].Barrier(t, "/")
 			close(ctx.done)
 		}()
 		rs, err := ts.To("all").EmitWithAck(ctx, "q2")
 		if !errors.Is(err, core.ErrAckTimeout) || !slices.Equal(replies(rs), []string{"0", "2"}) {
 			t.Errorf("replies %v, %v", replies(rs), err)
 		}
-		cs[1].expectEvent(t, "/", "q2")
+		cs[1].ExpectEvent(t, "/", "q2")
 	})
 	t.Run("Timeout", func(t *testing.T) {
 		rs, err := ts.To("all").Timeout(20*time.Millisecond).EmitWithAck(context.Background(), "q5")
@@ -309,14 +310,14 @@ func TestBroadcastEmitWithAck(t *testing.T) {
 			t.Errorf("replies %v, %v", replies(rs), err)
 		}
 		for _, c := range cs {
-			c.expectEvent(t, "/", "q5")
+			c.ExpectEvent(t, "/", "q5")
 		}
 	})
 	t.Run("except", func(t *testing.T) {
 		go answerAll("q3", 0, 2)
 		var except string
 		for _, s := range fetchSockets(ts) {
-			if s.Connected() && s.ConnID() == cs[1].eio {
+			if s.Connected() && s.ConnID() == cs[1].EIO {
 				except = s.ID()
 			}
 		}
@@ -335,8 +336,8 @@ func TestBroadcastEmitWithAck(t *testing.T) {
 		done := make(chan struct{})
 		go func() {
 			answerAll("q4", 0)
-			cs[1].expectEvent(t, "/", "q4")
-			cs[1].send("1") // leaves without answering
+			cs[1].ExpectEvent(t, "/", "q4")
+			cs[1].Send("1") // leaves without answering
 			answerAll("q4", 2)
 			close(done)
 		}()
@@ -398,9 +399,9 @@ func TestAckParameter(t *testing.T) {
 		return ack("caught "+event, a.Len())
 	})
 	c := ts.dial(t)
-	c.mustConnect(t, "/", nil)
+	c.Join(t, "/", nil)
 
-	if got := c.call(t, "/", "now", 1).argsText(); got != `[2,"x"]` {
+	if got := c.Call(t, "/", "now", 1).ArgsText(); got != `[2,"x"]` {
 		t.Errorf("now: ack %s", got)
 	}
 	if err := recv(t, results); err != nil {
@@ -410,47 +411,47 @@ func TestAckParameter(t *testing.T) {
 		t.Errorf("second call: %v, want ErrAckSent", err)
 	}
 
-	id := c.emitID("/", "later")
+	id := c.Request("/", "later")
 	ack := recv(t, later)
-	c.barrier(t, "/") // the handler has returned: no acknowledgement yet
-	for _, p := range c.backlog {
+	c.Barrier(t, "/") // the handler has returned: no acknowledgement yet
+	for _, p := range c.Queued() {
 		t.Errorf("before the deferred ack: %v", p)
 	}
 	go func() { results <- ack("late") }()
-	if got := c.ack(t, "/", id).argsText(); got != `["late"]` {
+	if got := c.ExpectAck(t, "/", id).ArgsText(); got != `["late"]` {
 		t.Errorf("later: ack %s", got)
 	}
 	if err := recv(t, results); err != nil {
 		t.Errorf("deferred call: %v", err)
 	}
 
-	c.callNoAck(t, "/", "never")
-	if got := c.call(t, "/", "fail").argsText(); got != `[{"error":"bad"}]` {
+	callNoAck(t, c, "/", "never")
+	if got := c.Call(t, "/", "fail").ArgsText(); got != `[{"error":"bad"}]` {
 		t.Errorf("fail: ack %s", got)
 	}
-	if got := c.call(t, "/", "ack-then-fail").argsText(); got != `["done"]` {
+	if got := c.Call(t, "/", "ack-then-fail").ArgsText(); got != `["done"]` {
 		t.Errorf("ack-then-fail: ack %s", got)
 	}
 	recv(t, results)
-	if got := c.call(t, "/", "panic").argsText(); got != `[{"error":"handler panicked"}]` {
+	if got := c.Call(t, "/", "panic").ArgsText(); got != `[{"error":"handler panicked"}]` {
 		t.Errorf("panic: ack %s", got)
 	}
-	if got := c.call(t, "/", "relay", json.RawMessage(`{"b":1,"a":2}`), "s").argsText(); got != `[{"b":1,"a":2},"s"]` {
+	if got := c.Call(t, "/", "relay", json.RawMessage(`{"b":1,"a":2}`), "s").ArgsText(); got != `[{"b":1,"a":2},"s"]` {
 		t.Errorf("relay: ack %s", got)
 	}
-	if got := c.call(t, "/", "other", 1, 2).argsText(); got != `["caught other",2]` {
+	if got := c.Call(t, "/", "other", 1, 2).ArgsText(); got != `["caught other",2]` {
 		t.Errorf("catch-all: ack %s", got)
 	}
 
 	// No acknowledgement asked: the Ack does nothing. After the socket
 	// has left, it fails.
-	c.emit("/", "later")
+	c.EmitOn("/", "later")
 	if err := recv(t, later)("x"); err != nil {
 		t.Errorf("Ack without an ack id: %v", err)
 	}
-	c.emitID("/", "later")
+	c.Request("/", "later")
 	ack = recv(t, later)
-	c.send("1")
+	c.Send("1")
 	waitFor(t, "the socket to leave", func() bool { return ts.Of("/").Len() == 0 })
 	if err := ack("gone"); !errors.Is(err, core.ErrNotConnected) {
 		t.Errorf("Ack after the socket left: %v, want ErrNotConnected", err)
@@ -463,8 +464,8 @@ func TestAckParameter(t *testing.T) {
 func TestEmitCallbackToSid(t *testing.T) {
 	ts := newServer(t, core.Options{})
 	c, other := ts.dial(t), ts.dial(t)
-	sid := c.mustConnect(t, "/", nil)
-	otherSid := other.mustConnect(t, "/", nil)
+	sid := c.Join(t, "/", nil)
+	otherSid := other.Join(t, "/", nil)
 	type reply struct {
 		args string
 		err  error
@@ -475,11 +476,11 @@ func TestEmitCallbackToSid(t *testing.T) {
 	if err := ts.To(sid).Emit("ask", 1, cb); err != nil {
 		t.Fatalf("To(sid).Emit with a callback: %v", err)
 	}
-	p := c.expectEvent(t, "/", "ask")
-	if p.id < 0 || p.argsText() != `[1]` {
+	p := c.ExpectEvent(t, "/", "ask")
+	if p.ID < 0 || p.ArgsText() != `[1]` {
 		t.Fatalf("got %v, want an event with an ack id and the argument 1", p)
 	}
-	c.send(encodePacket('3', "/", p.id, []any{"yes", 2}, 0))
+	c.Send(siotest.EncodePacket('3', "/", p.ID, []any{"yes", 2}))
 	if r := recv(t, replies); r.err != nil || r.args != `["yes",2]` {
 		t.Errorf("callback got %+v", r)
 	}
@@ -489,7 +490,7 @@ func TestEmitCallbackToSid(t *testing.T) {
 	if err := ts.To("solo").Timeout(50*time.Millisecond).Emit("ask", cb); err != nil {
 		t.Fatal(err)
 	}
-	other.expectEvent(t, "/", "ask") // never answered
+	other.ExpectEvent(t, "/", "ask") // never answered
 	if r := recv(t, replies); !errors.Is(r.err, core.ErrAckTimeout) {
 		t.Errorf("callback got %+v, want ErrAckTimeout", r)
 	}
@@ -509,8 +510,8 @@ func TestEmitCallbackToSid(t *testing.T) {
 	if err := ts.To("nobody").Emit("ask", cb); !errors.Is(err, core.ErrNoSocket) {
 		t.Errorf("unknown sid: %v, want ErrNoSocket", err)
 	}
-	for _, cl := range []*testClient{c, other} {
-		for _, p := range cl.rest(t, "/") {
+	for _, cl := range []*siotest.Client{c, other} {
+		for _, p := range cl.Rest(t, "/") {
 			t.Errorf("unexpected %v", p)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/socketio-go/sio/core"
 	"github.com/socketio-go/sio/core/engineio"
+	"github.com/socketio-go/sio/internal/siotest"
 )
 
 // benchSink counts the frames written to a set of benchConns and signals
@@ -85,10 +86,9 @@ type benchServer struct {
 func newBenchServer(b testing.TB, opts core.Options, n int) *benchServer {
 	opts.Engine.PingInterval = time.Hour // no heartbeat frames
 	bs := &benchServer{Server: core.NewServer(opts), sink: newBenchSink()}
-	ts := &testServer{Server: bs.Server}
 	for range n {
 		c := &benchConn{sink: bs.sink, in: make(chan []byte, 16), closed: make(chan struct{})}
-		ticket, resp := bs.Engine().PrepareWebSocket(ts.request(nil))
+		ticket, resp := bs.Engine().PrepareWebSocket(siotest.WebSocketRequest(bs.Options().Path, nil))
 		if resp != nil {
 			b.Fatalf("PrepareWebSocket: %d %s", resp.Status, resp.Body)
 		}

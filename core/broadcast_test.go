@@ -10,6 +10,7 @@ import (
 
 	"github.com/socketio-go/sio/core"
 	"github.com/socketio-go/sio/core/parser"
+	"github.com/socketio-go/sio/internal/siotest"
 )
 
 // countingCodec is the JSON codec counting its Encode calls.
@@ -29,10 +30,10 @@ func TestBroadcastEncodesOnce(t *testing.T) {
 	codec := &countingCodec{Codec: parser.JSON}
 	ts := newServer(t, core.Options{Parser: codec})
 	const n = 20
-	var cs []*testClient
+	var cs []*siotest.Client
 	for range n {
 		c := ts.dial(t)
-		c.mustConnect(t, "/", nil)
+		c.Join(t, "/", nil)
 		cs = append(cs, c)
 	}
 	for _, tt := range []struct {
@@ -48,14 +49,14 @@ func TestBroadcastEncodesOnce(t *testing.T) {
 		}
 		var first *byte
 		for i, c := range cs {
-			p := c.expectEvent(t, "/", "news")
+			p := c.ExpectEvent(t, "/", "news")
 			// The client end of a pipe receives the very slice the server
 			// wrote: with one encoding, every recipient sees the same
 			// memory.
-			if len(p.att) > 0 {
+			if len(p.Att) > 0 {
 				if i == 0 {
-					first = &p.att[0][0]
-				} else if &p.att[0][0] != first {
+					first = &p.Att[0][0]
+				} else if &p.Att[0][0] != first {
 					t.Errorf("%s: recipient %d got its own copy of the attachment", tt.name, i)
 				}
 			}
@@ -105,10 +106,10 @@ func TestBroadcastThousandClients(t *testing.T) {
 	for i := range n {
 		r := &received{counts: make(map[string]int), end: make(chan struct{})}
 		recs[i] = r
-		c := ts.dialWS(t, func(_ *testClient, p tpacket) bool {
-			switch p.event() {
+		c := ts.dialWS(t, func(_ *siotest.Client, p siotest.Packet) bool {
+			switch p.EventName() {
 			case "b":
-				r.counts[p.nsp+":"+p.argsText()]++
+				r.counts[p.Nsp+":"+p.ArgsText()]++
 				return true
 			case "end":
 				close(r.end)
@@ -116,9 +117,9 @@ func TestBroadcastThousandClients(t *testing.T) {
 			}
 			return false
 		})
-		sids[i] = c.mustConnect(t, "/", map[string]int{"I": i})
+		sids[i] = c.Join(t, "/", map[string]int{"I": i})
 		if inNs2(i) {
-			sids2[i] = c.mustConnect(t, "/ns2", map[string]int{"I": i})
+			sids2[i] = c.Join(t, "/ns2", map[string]int{"I": i})
 		}
 	}
 	t.Logf("%d clients connected in %v", n, time.Since(start))
@@ -247,7 +248,7 @@ func TestBroadcastThousandClients(t *testing.T) {
 		for k := range total {
 			sp := specs[k%len(specs)]
 			if addressed(i, sp) {
-				want[sp.nsp+":"+jsonText([]int{k})]++
+				want[sp.nsp+":"+siotest.JSONText([]int{k})]++
 			}
 		}
 		for key, got := range r.counts {

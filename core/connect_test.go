@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/internal/siotest"
 )
 
 // TestConnectAuth checks that the connect handler receives the auth
@@ -30,38 +31,38 @@ func TestConnectAuth(t *testing.T) {
 		want string
 	}{
 		{"struct", func(got chan<- string) any {
-			return func(_ *core.Socket, a creds) error { got <- jsonText(a); return nil }
+			return func(_ *core.Socket, a creds) error { got <- siotest.JSONText(a); return nil }
 		}, map[string]any{"token": "t", "n": 2}, `{"token":"t","n":2}`},
 		{"struct, no auth", func(got chan<- string) any {
-			return func(_ *core.Socket, a creds) error { got <- jsonText(a); return nil }
+			return func(_ *core.Socket, a creds) error { got <- siotest.JSONText(a); return nil }
 		}, nil, `{"token":"","n":0}`},
 		{"pointer, no auth", func(got chan<- string) any {
-			return func(_ *core.Socket, a *creds) error { got <- jsonText(a); return nil }
+			return func(_ *core.Socket, a *creds) error { got <- siotest.JSONText(a); return nil }
 		}, nil, `{"token":"","n":0}`},
 		{"map", func(got chan<- string) any {
-			return func(_ *core.Socket, a map[string]any) error { got <- jsonText(a); return nil }
+			return func(_ *core.Socket, a map[string]any) error { got <- siotest.JSONText(a); return nil }
 		}, map[string]any{"k": []int{1}}, `{"k":[1]}`},
 		{"map, no auth", func(got chan<- string) any {
-			return func(_ *core.Socket, a map[string]any) error { got <- jsonText([]any{a == nil, a}); return nil }
+			return func(_ *core.Socket, a map[string]any) error { got <- siotest.JSONText([]any{a == nil, a}); return nil }
 		}, nil, `[false,{}]`},
 		{"any, no auth", func(got chan<- string) any {
-			return func(_ *core.Socket, a any) error { got <- jsonText(a); return nil }
+			return func(_ *core.Socket, a any) error { got <- siotest.JSONText(a); return nil }
 		}, nil, `{}`},
 		{"raw", func(got chan<- string) any {
 			return func(_ *core.Socket, a json.RawMessage) error { got <- string(a); return nil }
-		}, raw(`{"b":1,"a":2}`), `{"b":1,"a":2}`},
+		}, siotest.Raw(`{"b":1,"a":2}`), `{"b":1,"a":2}`},
 		{"raw, no auth", func(got chan<- string) any {
 			return func(_ *core.Socket, a json.RawMessage) error { got <- string(a); return nil }
 		}, nil, `{}`},
 		{"string, no auth", func(got chan<- string) any {
-			return func(_ *core.Socket, a string) error { got <- jsonText(a); return nil }
+			return func(_ *core.Socket, a string) error { got <- siotest.JSONText(a); return nil }
 		}, nil, `""`},
 		{"socket only, no error", func(got chan<- string) any {
-			return func(s *core.Socket) { got <- jsonText(s.Handshake().Auth.Len()) }
+			return func(s *core.Socket) { got <- siotest.JSONText(s.Handshake().Auth.Len()) }
 		}, map[string]int{"x": 1}, `1`},
 		{"ctx", func(got chan<- string) any {
 			return func(ctx context.Context, s *core.Socket, a creds) error {
-				got <- jsonText(ctx == s.Context() && s.Namespace().Name() == "/")
+				got <- siotest.JSONText(ctx == s.Context() && s.Namespace().Name() == "/")
 				return nil
 			}
 		}, nil, `true`},
@@ -72,7 +73,7 @@ func TestConnectAuth(t *testing.T) {
 			ts := newServer(t, core.Options{})
 			ts.OnConnect(tt.fn(got))
 			c := ts.dial(t)
-			c.mustConnect(t, "/", tt.auth)
+			c.Join(t, "/", tt.auth)
 			if g := recv(t, got); g != tt.want {
 				t.Errorf("handler saw %s, want %s", g, tt.want)
 			}
@@ -102,20 +103,20 @@ func TestConnectRefused(t *testing.T) {
 			ts.OnDisconnect(func(*core.Socket, core.DisconnectReason) { disconnected <- struct{}{} })
 			ts.On("e", func(*core.Socket) {})
 			c := ts.dial(t)
-			p := c.connect(t, "/", nil)
-			if p.typ != '4' {
+			p := c.Connect(t, "/", nil)
+			if p.Type != '4' {
 				t.Fatalf("got %v, want CONNECT_ERROR", p)
 			}
 			var v any
-			if err := json.Unmarshal([]byte(p.data), &v); err != nil || jsonText(v) != tt.want {
-				t.Errorf("CONNECT_ERROR %s, want %s", p.data, tt.want)
+			if err := json.Unmarshal([]byte(p.Data), &v); err != nil || siotest.JSONText(v) != tt.want {
+				t.Errorf("CONNECT_ERROR %s, want %s", p.Data, tt.want)
 			}
 			if n := ts.Of("/").Len(); n != 0 {
 				t.Errorf("%d sockets in / after a refusal", n)
 			}
 			// The connection stays usable: a second attempt may succeed.
 			ts.OnConnect(func(*core.Socket) error { return nil })
-			c.mustConnect(t, "/", nil)
+			c.Join(t, "/", nil)
 			select {
 			case <-disconnected:
 				t.Error("disconnect handler called for a refused connection")
@@ -127,7 +128,7 @@ func TestConnectRefused(t *testing.T) {
 		ts := newServer(t, core.Options{})
 		ts.OnConnect(func(*core.Socket) error { panic("boom") })
 		c := ts.dial(t)
-		if p := c.connect(t, "/", nil); p.typ != '4' {
+		if p := c.Connect(t, "/", nil); p.Type != '4' {
 			t.Fatalf("got %v, want CONNECT_ERROR", p)
 		}
 	})
@@ -139,14 +140,14 @@ func TestHandshake(t *testing.T) {
 	got := make(chan *core.Socket, 1)
 	ts.OnConnect(func(s *core.Socket) { got <- s })
 	c := ts.dialRequest(t, ts.request(url.Values{"room": {"lobby"}}), nil)
-	sid := c.mustConnect(t, "/", map[string]int{"a": 1})
+	sid := c.Join(t, "/", map[string]int{"a": 1})
 	s := recv(t, got)
 	h := s.Handshake()
 	switch {
 	case s.ID() != sid:
 		t.Errorf("ID %q, client was told %q", s.ID(), sid)
-	case s.ConnID() != c.eio || s.ID() == c.eio:
-		t.Errorf("ConnID %q, ID %q, engine sid %q", s.ConnID(), s.ID(), c.eio)
+	case s.ConnID() != c.EIO || s.ID() == c.EIO:
+		t.Errorf("ConnID %q, ID %q, engine sid %q", s.ConnID(), s.ID(), c.EIO)
 	case h.Query.Get("room") != "lobby" || h.Headers.Get("User-Agent") != "sio-test":
 		t.Errorf("query %v, headers %v", h.Query, h.Headers)
 	case h.Address != "192.0.2.1:1234" || h.Secure:
@@ -166,11 +167,11 @@ func TestHandshake(t *testing.T) {
 func TestUnknownNamespace(t *testing.T) {
 	ts := newServer(t, core.Options{})
 	c := ts.dial(t)
-	p := c.connect(t, "/nowhere", nil)
-	if p.typ != '4' || p.data != `{"message":"Invalid namespace"}` {
+	p := c.Connect(t, "/nowhere", nil)
+	if p.Type != '4' || p.Data != `{"message":"Invalid namespace"}` {
 		t.Fatalf("got %v", p)
 	}
-	c.mustConnect(t, "/", nil)
+	c.Join(t, "/", nil)
 }
 
 // TestCatchAllNamespace checks Of("*"): its handlers serve any namespace
@@ -186,27 +187,27 @@ func TestCatchAllNamespace(t *testing.T) {
 
 	c := ts.dial(t)
 	for _, nsp := range []string{"/a", "/b/c"} {
-		c.mustConnect(t, nsp, nil)
+		c.Join(t, nsp, nil)
 		if got := recv(t, connected); got != nsp {
 			t.Errorf("connect handler saw %q, want %q", got, nsp)
 		}
-		if got := c.call(t, nsp, "where").argsText(); got != jsonText([]string{nsp}) {
+		if got := c.Call(t, nsp, "where").ArgsText(); got != siotest.JSONText([]string{nsp}) {
 			t.Errorf("%s: ack %s", nsp, got)
 		}
 	}
 	// An explicit namespace without a connect handler of its own is served
 	// by the catch-all namespace's, and its own event handlers win.
-	c.mustConnect(t, "/own", nil)
+	c.Join(t, "/own", nil)
 	if got := recv(t, connected); got != "/own" {
 		t.Errorf("connect handler saw %q, want /own", got)
 	}
-	if got := c.call(t, "/own", "where").argsText(); got != `["own handler"]` {
+	if got := c.Call(t, "/own", "where").ArgsText(); got != `["own handler"]` {
 		t.Errorf("/own: ack %s", got)
 	}
 	// Broadcasts stay within a namespace.
 	ts.Of("/a").Emit("hello", "a")
-	c.expectEvent(t, "/a", "hello")
-	for _, p := range c.rest(t, "/b/c") {
+	c.ExpectEvent(t, "/a", "hello")
+	for _, p := range c.Rest(t, "/b/c") {
 		t.Errorf("unexpected %v", p)
 	}
 }
@@ -227,16 +228,16 @@ func TestAlwaysConnect(t *testing.T) {
 	ts.OnDisconnect(func(_ *core.Socket, r core.DisconnectReason) { disconnected <- r })
 
 	c := ts.dial(t)
-	c.mustConnect(t, "/", map[string]bool{"OK": true})
+	c.Join(t, "/", map[string]bool{"OK": true})
 	if !recv(t, running) {
 		t.Error("the socket was not connected while the connect handler ran")
 	}
 
 	c2 := ts.dial(t)
-	c2.mustConnect(t, "/", nil)
+	c2.Join(t, "/", nil)
 	recv(t, running)
-	p := c2.expect(t, "DISCONNECT", func(p tpacket) bool { return p.typ == '1' })
-	if p.nsp != "/" {
+	p := c2.Expect(t, "DISCONNECT", func(p siotest.Packet) bool { return p.Type == '1' })
+	if p.Nsp != "/" {
 		t.Errorf("got %v", p)
 	}
 	waitFor(t, "the refused socket to leave", func() bool { return ts.Of("/").Len() == 1 })
@@ -262,21 +263,21 @@ func TestConnectTimeout(t *testing.T) {
 	start := time.Now()
 	idle := ts.dial(t)
 	refused := ts.dial(t)
-	if p := refused.connect(t, "/", nil); p.typ != '4' {
+	if p := refused.Connect(t, "/", nil); p.Type != '4' {
 		t.Fatalf("got %v", p)
 	}
 	joined := ts.dial(t)
-	joined.mustConnect(t, "/", map[string]bool{"OK": true})
+	joined.Join(t, "/", map[string]bool{"OK": true})
 
-	for _, p := range idle.waitClosed(t) {
+	for _, p := range idle.WaitClosed(t) {
 		t.Errorf("idle client received %v", p)
 	}
 	if d := time.Since(start); d < timeout {
 		t.Errorf("closed after %v, before the timeout", d)
 	}
-	refused.waitClosed(t)
+	refused.WaitClosed(t)
 	time.Sleep(time.Until(start.Add(timeout + 100*time.Millisecond))) // past the timeout
-	joined.barrier(t, "/")
+	joined.Barrier(t, "/")
 }
 
 // TestEventsBeforeRefusal checks that the events a client sends right
@@ -297,17 +298,17 @@ func TestEventsBeforeRefusal(t *testing.T) {
 			})
 			ts.On("secret", func(s *core.Socket) { handled <- s.ID() })
 			c := ts.dial(t)
-			c.send(encodePacket('0', "/", -1, nil, 0))
-			c.emit("/", "secret")
-			c.emitID("/", "secret")
-			c.barrierRaw(t) // the events have reached the server
+			c.Send(siotest.EncodePacket('0', "/", -1, nil))
+			c.EmitOn("/", "secret")
+			c.Request("/", "secret")
+			barrierRaw(t, c) // the events have reached the server
 			close(release)
 			if opts.AlwaysConnect {
-				c.expect(t, "CONNECT", func(p tpacket) bool { return p.typ == '0' })
+				c.Expect(t, "CONNECT", func(p siotest.Packet) bool { return p.Type == '0' })
 			}
-			c.expect(t, "refusal", func(p tpacket) bool { return p.typ == '4' || p.typ == '1' })
-			sid := c.mustConnect(t, "/", map[string]bool{"OK": true})
-			c.call(t, "/", "secret")
+			c.Expect(t, "refusal", func(p siotest.Packet) bool { return p.Type == '4' || p.Type == '1' })
+			sid := c.Join(t, "/", map[string]bool{"OK": true})
+			c.Call(t, "/", "secret")
 			if got := recv(t, handled); got != sid {
 				t.Errorf("an event of the refused socket %s was handled", got)
 			}
@@ -323,10 +324,10 @@ func TestEventsBeforeRefusal(t *testing.T) {
 // barrierRaw waits until the server's reader has processed everything this
 // client sent, without involving any handler queue: the reader answers a
 // CONNECT to an unknown namespace at once.
-func (c *testClient) barrierRaw(t testing.TB) {
+func barrierRaw(t testing.TB, c *siotest.Client) {
 	t.Helper()
-	c.send(encodePacket('0', "/__barrier__", -1, nil, 0))
-	c.expect(t, "barrier", func(p tpacket) bool { return p.nsp == "/__barrier__" })
+	c.Send(siotest.EncodePacket('0', "/__barrier__", -1, nil))
+	c.Expect(t, "barrier", func(p siotest.Packet) bool { return p.Nsp == "/__barrier__" })
 }
 
 // TestEmitsFromConnectHandler checks that what a socket is sent while its
@@ -352,11 +353,11 @@ func TestEmitsFromConnectHandler(t *testing.T) {
 				return nil
 			})
 			c := ts.dial(t)
-			c.send(encodePacket('0', nsp, -1, map[string]bool{"OK": true}, 0))
+			c.Send(siotest.EncodePacket('0', nsp, -1, map[string]bool{"OK": true}))
 			var order []string
 			for range 4 {
-				p := c.expect(t, "a packet", func(p tpacket) bool { return p.nsp == nsp })
-				order = append(order, fmt.Sprintf("%c%s", p.typ, p.event()))
+				p := c.Expect(t, "a packet", func(p siotest.Packet) bool { return p.Nsp == nsp })
+				order = append(order, fmt.Sprintf("%c%s", p.Type, p.EventName()))
 			}
 			if want := []string{"0", "2welcome", "2lobby", "2ask"}; !slices.Equal(order, want) {
 				t.Errorf("packets %v, want %v", order, want)
@@ -371,16 +372,16 @@ func TestEmitsFromConnectHandler(t *testing.T) {
 					t.Errorf("emit %d: %v", i, err)
 				}
 			}
-			for _, p := range c.rest(t, nsp) {
+			for _, p := range c.Rest(t, nsp) {
 				t.Errorf("unexpected %v", p)
 			}
 
 			refused := ts.dial(t)
-			if p := refused.connect(t, nsp, nil); p.typ != '4' {
+			if p := refused.Connect(t, nsp, nil); p.Type != '4' {
 				t.Errorf("got %v, want CONNECT_ERROR", p)
 			}
-			refused.barrierRaw(t)
-			for _, p := range refused.backlog {
+			barrierRaw(t, refused)
+			for _, p := range refused.Queued() {
 				t.Errorf("the refused client received %v", p)
 			}
 		})
@@ -399,7 +400,7 @@ func TestNodeHandshake(t *testing.T) {
 	req.Header["Accept"] = []string{"x", "y"}
 	req.RemoteAddr = "[2001:db8::1]:4321"
 	c := ts.dialRequest(t, req, nil)
-	c.mustConnect(t, "/", map[string]any{"token": "t", "n": 1})
+	c.Join(t, "/", map[string]any{"token": "t", "n": 1})
 	h := recv(t, got).Handshake()
 
 	n := h.Node()
@@ -440,7 +441,7 @@ func TestNodeHandshake(t *testing.T) {
 
 	// No auth: {}.
 	c2 := ts.dial(t)
-	c2.mustConnect(t, "/", nil)
+	c2.Join(t, "/", nil)
 	if a := recv(t, got).Handshake().Node().Auth; a == nil || len(a) != 0 {
 		t.Errorf("auth without a payload: %#v, want {}", a)
 	}
@@ -457,10 +458,10 @@ func TestServerUse(t *testing.T) {
 		return nil
 	})
 	c := ts.dial(t)
-	if p := c.connect(t, "/", nil); p.typ != '4' || !strings.Contains(p.data, "no auth") {
+	if p := c.Connect(t, "/", nil); p.Type != '4' || !strings.Contains(p.Data, "no auth") {
 		t.Errorf("got %v, want the middleware's refusal", p)
 	}
-	c.mustConnect(t, "/", map[string]int{"a": 1})
+	c.Join(t, "/", map[string]int{"a": 1})
 	ts.Of("/other")
-	c.mustConnect(t, "/other", nil) // another namespace is not concerned
+	c.Join(t, "/other", nil) // another namespace is not concerned
 }

@@ -2,76 +2,57 @@ package core_test
 
 import (
 	"context"
-	"fmt"
-	"net/http"
-	"net/url"
 	"regexp"
 
 	"github.com/socketio-go/sio/core"
-	"github.com/socketio-go/sio/core/engineio"
+	"github.com/socketio-go/sio/internal/siotest"
 )
 
-// exampleClient is the raw client of the examples: it sends and receives
-// the text of Socket.IO packets (what follows the Engine.IO "4") over an
+// exampleClient is the client of the examples: it sends and receives the
+// text of Socket.IO packets (what follows the Engine.IO "4") over an
 // in-memory connection to the server.
 type exampleClient struct {
-	w    pipeClient
+	*siotest.Client
 	done chan struct{}
 }
 
 // dial connects a client to srv.
 func dial(srv *core.Server) *exampleClient {
-	ticket, resp := srv.Engine().PrepareWebSocket(&engineio.Request{
-		Method:  http.MethodGet,
-		Path:    srv.Options().Path,
-		Query:   url.Values{"EIO": {"4"}, "transport": {"websocket"}},
-		Header:  http.Header{},
-		Context: context.Background(),
-	})
+	ticket, resp := srv.Engine().PrepareWebSocket(siotest.WebSocketRequest(srv.Options().Path, nil))
 	if resp != nil {
 		panic(string(resp.Body))
 	}
-	p := newPipe()
-	c := &exampleClient{w: pipeClient{p}, done: make(chan struct{})}
+	server, client := siotest.Pipe()
+	c := &exampleClient{done: make(chan struct{})}
 	go func() {
 		defer close(c.done)
-		ticket.Serve(pipeServer{p})
+		ticket.Serve(server)
 	}()
-	_, _, _ = c.w.ReadMessage() // the Engine.IO open packet
+	var err error
+	if c.Client, err = siotest.Start(client, siotest.Options{}); err != nil {
+		panic(err)
+	}
 	return c
 }
 
 // send sends a packet.
-func (c *exampleClient) send(pkt string, attachments ...[]byte) {
-	_ = c.w.WriteMessage(wsText, []byte("4"+pkt))
-	for _, a := range attachments {
-		_ = c.w.WriteMessage(wsBinary, a)
-	}
-}
+func (c *exampleClient) send(pkt string, attachments ...[]byte) { c.Send(pkt, attachments...) }
 
 var sidValue = regexp.MustCompile(`"sid":"[^"]*"`)
 
 // recv returns the next packet, with socket ids replaced by "...".
 func (c *exampleClient) recv() string {
-	for {
-		typ, data, err := c.w.ReadMessage()
-		switch {
-		case err != nil || typ == wsClose:
-			return "(closed)"
-		case typ == wsBinary:
-			return fmt.Sprintf("<binary %x>", data)
-		case len(data) > 0 && data[0] == '2': // ping
-			_ = c.w.WriteMessage(wsText, []byte("3"))
-		case len(data) > 0 && data[0] == '4':
-			return sidValue.ReplaceAllString(string(data[1:]), `"sid":"..."`)
-		case len(data) > 0 && data[0] == '1':
-			return "(closed)"
-		}
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	p, err := c.ReadPacket(ctx)
+	if err != nil {
+		return "(closed)"
 	}
+	return sidValue.ReplaceAllString(p.String(), `"sid":"..."`)
 }
 
 // close closes the connection.
 func (c *exampleClient) close() {
-	_ = c.w.Close()
+	c.Close()
 	<-c.done
 }

@@ -45,7 +45,7 @@ func FuzzClientMessages(f *testing.F) {
 	ts.On("up", func(*core.Socket, core.Args) {})
 	f.Fuzz(func(t *testing.T, in []byte) {
 		c := ts.dial(t)
-		c.stop()
+		c.Stop()
 		for len(in) >= 2 {
 			kind, n := in[0], int(in[1])
 			in = in[2:]
@@ -59,11 +59,11 @@ func FuzzClientMessages(f *testing.F) {
 				data = append([]byte("4"), data...)
 			}
 			in = in[n:]
-			if c.write(typ, data) != nil {
+			if c.WriteFrame(typ, data) != nil {
 				break
 			}
 		}
-		c.close()
+		c.Close()
 		waitFor(t, "the session to end", func() bool { return ts.Engine().Len() == 0 })
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/internal/siotest"
 )
 
 // socketByValue is a func(core.Socket), which vet would not let us write.
@@ -162,11 +163,11 @@ func TestHandlerArguments(t *testing.T) {
 		ts.On(fmt.Sprint("e", i), tt.fn)
 	}
 	c := ts.dial(t)
-	c.mustConnect(t, "/", nil)
+	c.Join(t, "/", nil)
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := c.ack(t, "/", c.emitIDRaw("/", fmt.Sprint("e", i), tt.args))
-			if got := p.argsText(); got != tt.want {
+			p := c.ExpectAck(t, "/", emitIDRaw(c, "/", fmt.Sprint("e", i), tt.args))
+			if got := p.ArgsText(); got != tt.want {
 				t.Errorf("ack %s, want %s", got, tt.want)
 			}
 		})
@@ -174,13 +175,13 @@ func TestHandlerArguments(t *testing.T) {
 
 	t.Run("decode error", func(t *testing.T) {
 		ts.On("int", func(_ *core.Socket, n int) int { return n })
-		p := c.ack(t, "/", c.emitIDRaw("/", "int", `"not a number"`))
+		p := c.ExpectAck(t, "/", emitIDRaw(c, "/", "int", `"not a number"`))
 		var v []map[string]string
-		if err := json.Unmarshal([]byte(p.data), &v); err != nil || len(v) != 1 || !strings.HasPrefix(v[0]["error"], "argument 0: ") {
-			t.Errorf("ack %s, want [{\"error\":\"argument 0: ...\"}]", p.data)
+		if err := json.Unmarshal([]byte(p.Data), &v); err != nil || len(v) != 1 || !strings.HasPrefix(v[0]["error"], "argument 0: ") {
+			t.Errorf("ack %s, want [{\"error\":\"argument 0: ...\"}]", p.Data)
 		}
 		// The connection survives.
-		if got := c.call(t, "/", "int", 4).argsText(); got != `[4]` {
+		if got := c.Call(t, "/", "int", 4).ArgsText(); got != `[4]` {
 			t.Errorf("after a decode error: ack %s", got)
 		}
 	})
@@ -188,17 +189,17 @@ func TestHandlerArguments(t *testing.T) {
 	t.Run("no handler", func(t *testing.T) {
 		// No acknowledgement, as Node.js and python-socketio: the client's
 		// ack timeout fires.
-		c.callNoAck(t, "/", "nobody")
+		callNoAck(t, c, "/", "nobody")
 	})
 
 	t.Run("no ack asked", func(t *testing.T) {
 		called := make(chan int, 1)
 		ts.On("noack", func(_ *core.Socket, n int) int { called <- n; return n })
-		c.emit("/", "noack", 9)
+		c.EmitOn("/", "noack", 9)
 		if n := recv(t, called); n != 9 {
 			t.Errorf("handler got %d", n)
 		}
-		if rest := c.rest(t, "/"); len(rest) != 0 {
+		if rest := c.Rest(t, "/"); len(rest) != 0 {
 			t.Errorf("unexpected packets: %v", rest)
 		}
 	})
@@ -210,27 +211,27 @@ func TestHandlerArguments(t *testing.T) {
 		}) ([]byte, int, string) {
 			return append(bytes.Clone(b), m.Data...), len(b), m.Name
 		})
-		id := int(c.ids.Add(1))
-		c.send(encodePacket('5', "/", id, []any{"bin", placeholder(0), map[string]any{"name": "n", "data": placeholder(1)}}, 2),
+		id := c.NextID()
+		c.Send(siotest.EncodeBinaryPacket('5', "/", id, []any{"bin", siotest.Placeholder(0), map[string]any{"name": "n", "data": siotest.Placeholder(1)}}, 2),
 			[]byte{1, 2}, []byte{3})
-		p := c.ack(t, "/", id)
-		if p.typ != '6' || len(p.att) != 1 || !bytes.Equal(p.att[0], []byte{1, 2, 3}) {
+		p := c.ExpectAck(t, "/", id)
+		if p.Type != '6' || len(p.Att) != 1 || !bytes.Equal(p.Att[0], []byte{1, 2, 3}) {
 			t.Fatalf("ack %v, want a binary ack with attachment 010203", p)
 		}
-		if got := p.argsText(); got != `[{"_placeholder":true,"num":0},2,"n"]` {
+		if got := p.ArgsText(); got != `[{"_placeholder":true,"num":0},2,"n"]` {
 			t.Errorf("ack arguments %s", got)
 		}
 	})
 }
 
 // emitIDRaw sends an event whose arguments are the JSON text args.
-func (c *testClient) emitIDRaw(nsp, event, args string) int {
-	id := int(c.ids.Add(1))
-	data := "[" + jsonText(event)
+func emitIDRaw(c *siotest.Client, nsp, event, args string) int {
+	id := c.NextID()
+	data := "[" + siotest.JSONText(event)
 	if args != "" {
 		data += "," + args
 	}
-	c.send(encodePacket('2', nsp, id, raw(data+"]"), 0))
+	c.Send(siotest.EncodePacket('2', nsp, id, siotest.Raw(data+"]")))
 	return id
 }
 
@@ -247,7 +248,7 @@ func TestHandle(t *testing.T) {
 	})
 	core.Handle(ts.Of("/rpc"), "panic", func(context.Context, *core.Socket, int) (int, error) { panic("x") })
 	c := ts.dial(t)
-	c.mustConnect(t, "/rpc", nil)
+	c.Join(t, "/rpc", nil)
 	for _, tt := range []struct{ event, args, want string }{
 		{"sum", `{"A":1,"B":2}`, `[{"Sum":3}]`},
 		{"sum", ``, `[{"Sum":0}]`},
@@ -255,7 +256,7 @@ func TestHandle(t *testing.T) {
 		{"sum", `"bad"`, ``},
 		{"panic", `1`, `[{"error":"handler panicked"}]`},
 	} {
-		got := c.ack(t, "/rpc", c.emitIDRaw("/rpc", tt.event, tt.args)).argsText()
+		got := c.ExpectAck(t, "/rpc", emitIDRaw(c, "/rpc", tt.event, tt.args)).ArgsText()
 		if tt.want == "" {
 			if !strings.Contains(got, `"error":"argument 0: `) {
 				t.Errorf("%s(%s): ack %s, want a decode error", tt.event, tt.args, got)
@@ -280,24 +281,24 @@ func TestCatchAllEvent(t *testing.T) {
 	ts := newServer(t, core.Options{})
 	ts.On("*", func(_ *core.Socket, event string, args core.Args) string {
 		vals, _ := args.Values()
-		calls <- call{event, jsonText(vals)}
+		calls <- call{event, siotest.JSONText(vals)}
 		return "caught " + event
 	})
 	ts.On("own", func(*core.Socket) string { return "own" })
 	disconnected := make(chan core.DisconnectReason, 1)
 	ts.OnDisconnect(func(_ *core.Socket, r core.DisconnectReason) { disconnected <- r })
 	c := ts.dial(t)
-	c.mustConnect(t, "/", nil)
-	if got := c.call(t, "/", "anything", 1, "a").argsText(); got != `["caught anything"]` {
+	c.Join(t, "/", nil)
+	if got := c.Call(t, "/", "anything", 1, "a").ArgsText(); got != `["caught anything"]` {
 		t.Errorf("catch-all ack %s", got)
 	}
 	if got := recv(t, calls); got != (call{"anything", `[1,"a"]`}) {
 		t.Errorf("catch-all got %+v", got)
 	}
-	if got := c.call(t, "/", "own").argsText(); got != `["own"]` {
+	if got := c.Call(t, "/", "own").ArgsText(); got != `["own"]` {
 		t.Errorf("own handler ack %s", got)
 	}
-	c.send("1") // leave "/"
+	c.Send("1") // leave "/"
 	if r := recv(t, disconnected); r != core.ReasonClientNamespaceDisconnect {
 		t.Errorf("reason %q", r)
 	}
@@ -327,7 +328,7 @@ func TestReservedNames(t *testing.T) {
 	ts.Of("/short").On("disconnect", func(*core.Socket) { reasons <- "short form" })
 
 	c := ts.dial(t)
-	sid := c.mustConnect(t, "/", nil)
+	sid := c.Join(t, "/", nil)
 	if got := recv(t, events); got != "connect" {
 		t.Errorf("event %q, want the connect handler", got)
 	}
@@ -351,15 +352,15 @@ func TestReservedNames(t *testing.T) {
 			t.Errorf("To.EmitWithAck(%q): %v", name, err)
 		}
 	}
-	for _, p := range c.rest(t, "/") {
+	for _, p := range c.Rest(t, "/") {
 		t.Errorf("the client received %v", p)
 	}
 	if got := recv(t, events); got != "any __barrier__" {
 		t.Errorf("event %q", got)
 	}
 
-	c.send(encodePacket('2', "/", -1, []any{"disconnecting", 1}, 0))
-	c.waitClosed(t)
+	c.Send(siotest.EncodePacket('2', "/", -1, []any{"disconnecting", 1}))
+	c.WaitClosed(t)
 	if got := recv(t, events); got != "disconnecting" {
 		t.Errorf("event %q, want the disconnecting handler", got)
 	}
@@ -373,8 +374,8 @@ func TestReservedNames(t *testing.T) {
 	}
 
 	short := ts.dial(t)
-	short.mustConnect(t, "/short", nil)
-	short.send("1/short,")
+	short.Join(t, "/short", nil)
+	short.Send("1/short,")
 	if r := recv(t, reasons); r != "short form" {
 		t.Errorf("On(\"disconnect\", func(*Socket)): got %q", r)
 	}
@@ -397,7 +398,7 @@ func TestCatchAllLookupOrder(t *testing.T) {
 
 	c := ts.dial(t)
 	for _, nsp := range []string{"/full", "/lean", "/dynamic"} {
-		c.mustConnect(t, nsp, nil)
+		c.Join(t, nsp, nil)
 	}
 	for _, tt := range []struct{ nsp, event, want string }{
 		{"/full", "a", "full,a"},
@@ -409,7 +410,7 @@ func TestCatchAllLookupOrder(t *testing.T) {
 		{"/dynamic", "a", "*,a"},
 		{"/dynamic", "z", "*,* z"},
 	} {
-		if got := c.call(t, tt.nsp, tt.event).argsText(); got != jsonText([]string{tt.want}) {
+		if got := c.Call(t, tt.nsp, tt.event).ArgsText(); got != siotest.JSONText([]string{tt.want}) {
 			t.Errorf("%s %s: ack %s, want %q", tt.nsp, tt.event, got, tt.want)
 		}
 	}
@@ -437,18 +438,18 @@ func TestClassCatchAllNamespace(t *testing.T) {
 		t.Fatal("the registered struct does not embed Of(\"*\")")
 	}
 	a, b := ts.dial(t), ts.dial(t)
-	a.mustConnect(t, "/a", nil)
-	b.mustConnect(t, "/b", nil)
-	if got := a.call(t, "/a", "shout", "hi").argsText(); got != `["/a"]` {
+	a.Join(t, "/a", nil)
+	b.Join(t, "/b", nil)
+	if got := a.Call(t, "/a", "shout", "hi").ArgsText(); got != `["/a"]` {
 		t.Errorf("ack %s, want the namespace /a", got)
 	}
-	if p := a.expectEvent(t, "/a", "shout"); p.argsText() != `["hi"]` {
+	if p := a.ExpectEvent(t, "/a", "shout"); p.ArgsText() != `["hi"]` {
 		t.Errorf("got %v", p)
 	}
-	for _, p := range b.rest(t, "/b") {
+	for _, p := range b.Rest(t, "/b") {
 		t.Errorf("another namespace received %v", p)
 	}
-	if got := b.call(t, "/b", "shout", "yo").argsText(); got != `["/b"]` {
+	if got := b.Call(t, "/b", "shout", "yo").ArgsText(); got != `["/b"]` {
 		t.Errorf("ack %s, want the namespace /b", got)
 	}
 	if n := cls.calls.Load(); n != 2 {
@@ -467,17 +468,17 @@ func TestRelayArgs(t *testing.T) {
 		return s.Emit("wrapped", "first", a, map[string]any{"nested": a})
 	})
 	c, other := ts.dial(t), ts.dial(t)
-	c.mustConnect(t, "/", nil)
-	other.mustConnect(t, "/", nil)
-	c.send(`51-["chat",{"z":9007199254740993, "a":[1]},{"_placeholder":true,"num":0},"s"]`, []byte{7, 8})
-	p := other.expectEvent(t, "/", "chat")
-	if p.data != `["chat",{"z":9007199254740993, "a":[1]},{"_placeholder":true,"num":0},"s"]` || len(p.att) != 1 || !bytes.Equal(p.att[0], []byte{7, 8}) {
+	c.Join(t, "/", nil)
+	other.Join(t, "/", nil)
+	c.Send(`51-["chat",{"z":9007199254740993, "a":[1]},{"_placeholder":true,"num":0},"s"]`, []byte{7, 8})
+	p := other.ExpectEvent(t, "/", "chat")
+	if p.Data != `["chat",{"z":9007199254740993, "a":[1]},{"_placeholder":true,"num":0},"s"]` || len(p.Att) != 1 || !bytes.Equal(p.Att[0], []byte{7, 8}) {
 		t.Errorf("relayed %v", p)
 	}
-	c.send(`52-["wrap",{"_placeholder":true,"num":0},{"k":{"_placeholder":true,"num":1}}]`, []byte{1}, []byte{2})
-	p = c.expectEvent(t, "/", "wrapped")
+	c.Send(`52-["wrap",{"_placeholder":true,"num":0},{"k":{"_placeholder":true,"num":1}}]`, []byte{1}, []byte{2})
+	p = c.ExpectEvent(t, "/", "wrapped")
 	want := `["wrapped","first",{"_placeholder":true,"num":0},{"k":{"_placeholder":true,"num":1}},{"nested":[{"_placeholder":true,"num":2},{"k":{"_placeholder":true,"num":3}}]}]`
-	if p.data != want || len(p.att) != 4 || string(bytes.Join(p.att, nil)) != "\x01\x02\x01\x02" {
+	if p.Data != want || len(p.Att) != 4 || string(bytes.Join(p.Att, nil)) != "\x01\x02\x01\x02" {
 		t.Errorf("got %v, want %s", p, want)
 	}
 }

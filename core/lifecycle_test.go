@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/internal/siotest"
 )
 
 // logBuf collects a server's log output.
@@ -56,39 +57,39 @@ func TestDisconnectReasons(t *testing.T) {
 	t.Run("client namespace disconnect", func(t *testing.T) {
 		ts, lefts, sockets := setup(t)
 		c := ts.dial(t)
-		c.mustConnect(t, "/", nil)
-		c.mustConnect(t, "/b", nil)
+		c.Join(t, "/", nil)
+		c.Join(t, "/b", nil)
 		s := recv(t, sockets)
 		recv(t, sockets)
-		c.send(encodePacket('1', "/b", -1, nil, 0))
+		c.Send(siotest.EncodePacket('1', "/b", -1, nil))
 		if got := recv(t, lefts); got != (left{"/b", core.ReasonClientNamespaceDisconnect}) {
 			t.Errorf("got %+v", got)
 		}
 		// The connection and its other namespace keep working.
-		if got := c.call(t, "/", "echo", 1).argsText(); got != `[1]` || !s.Connected() {
+		if got := c.Call(t, "/", "echo", 1).ArgsText(); got != `[1]` || !s.Connected() {
 			t.Errorf("/ after leaving /b: %s", got)
 		}
 		// Events for a namespace left are ignored.
-		c.emit("/b", "echo", 1)
-		c.mustConnect(t, "/b", nil)
+		c.EmitOn("/b", "echo", 1)
+		c.Join(t, "/b", nil)
 	})
 	t.Run("server namespace disconnect", func(t *testing.T) {
 		ts, lefts, sockets := setup(t)
 		c := ts.dial(t)
-		sid := c.mustConnect(t, "/", nil)
-		c.mustConnect(t, "/b", nil)
+		sid := c.Join(t, "/", nil)
+		c.Join(t, "/b", nil)
 		recv(t, sockets)
 		recv(t, sockets)
 		if err := ts.Disconnect(sid); err != nil {
 			t.Fatal(err)
 		}
-		if p := c.expect(t, "DISCONNECT", func(p tpacket) bool { return p.typ == '1' }); p.nsp != "/" {
+		if p := c.Expect(t, "DISCONNECT", func(p siotest.Packet) bool { return p.Type == '1' }); p.Nsp != "/" {
 			t.Errorf("got %v", p)
 		}
 		if got := recv(t, lefts); got != (left{"/", core.ReasonServerNamespaceDisconnect}) {
 			t.Errorf("got %+v", got)
 		}
-		if got := c.call(t, "/b", "echo", 1).argsText(); got != `[1]` {
+		if got := c.Call(t, "/b", "echo", 1).ArgsText(); got != `[1]` {
 			t.Errorf("/b after leaving /: %s", got)
 		}
 		if err := ts.Disconnect(sid); !errors.Is(err, core.ErrNoSocket) {
@@ -98,8 +99,8 @@ func TestDisconnectReasons(t *testing.T) {
 	t.Run("disconnect the connection", func(t *testing.T) {
 		ts, lefts, sockets := setup(t)
 		c := ts.dial(t)
-		c.mustConnect(t, "/", nil)
-		c.mustConnect(t, "/b", nil)
+		c.Join(t, "/", nil)
+		c.Join(t, "/b", nil)
 		s := recv(t, sockets)
 		recv(t, sockets)
 		s.Disconnect(true)
@@ -108,9 +109,9 @@ func TestDisconnectReasons(t *testing.T) {
 			t.Errorf("got %v", got)
 		}
 		var disconnects []string
-		for _, p := range c.waitClosed(t) {
-			if p.typ == '1' {
-				disconnects = append(disconnects, p.nsp)
+		for _, p := range c.WaitClosed(t) {
+			if p.Type == '1' {
+				disconnects = append(disconnects, p.Nsp)
 			}
 		}
 		if len(disconnects) != 2 {
@@ -120,9 +121,9 @@ func TestDisconnectReasons(t *testing.T) {
 	t.Run("transport close", func(t *testing.T) {
 		ts, lefts, sockets := setup(t)
 		c := ts.dial(t)
-		c.mustConnect(t, "/", nil)
+		c.Join(t, "/", nil)
 		s := recv(t, sockets)
-		c.close()
+		c.Close()
 		if got := recv(t, lefts); got != (left{"/", core.ReasonTransportClose}) {
 			t.Errorf("got %+v", got)
 		}
@@ -134,9 +135,9 @@ func TestDisconnectReasons(t *testing.T) {
 	t.Run("close packet", func(t *testing.T) {
 		ts, lefts, sockets := setup(t)
 		c := ts.dial(t)
-		c.mustConnect(t, "/", nil)
+		c.Join(t, "/", nil)
 		recv(t, sockets)
-		_ = c.write(wsText, []byte("1")) // Engine.IO close
+		_ = c.WriteFrame(wsText, []byte("1")) // Engine.IO close
 		if got := recv(t, lefts); got != (left{"/", core.ReasonTransportClose}) {
 			t.Errorf("got %+v", got)
 		}
@@ -144,24 +145,24 @@ func TestDisconnectReasons(t *testing.T) {
 	t.Run("parse error", func(t *testing.T) {
 		ts, lefts, sockets := setup(t)
 		c := ts.dial(t)
-		c.mustConnect(t, "/", nil)
+		c.Join(t, "/", nil)
 		recv(t, sockets)
-		c.send(`2["unterminated`)
+		c.Send(`2["unterminated`)
 		if got := recv(t, lefts); got != (left{"/", core.ReasonParseError}) {
 			t.Errorf("got %+v", got)
 		}
-		c.waitClosed(t)
+		c.WaitClosed(t)
 	})
 	t.Run("unexpected packet type", func(t *testing.T) {
 		ts, lefts, sockets := setup(t)
 		c := ts.dial(t)
-		c.mustConnect(t, "/", nil)
+		c.Join(t, "/", nil)
 		recv(t, sockets)
-		c.send(`4{"message":"a client may not send CONNECT_ERROR"}`)
+		c.Send(`4{"message":"a client may not send CONNECT_ERROR"}`)
 		if got := recv(t, lefts); got != (left{"/", core.ReasonParseError}) {
 			t.Errorf("got %+v", got)
 		}
-		c.waitClosed(t)
+		c.WaitClosed(t)
 	})
 	t.Run("disconnect handler runs after pending events", func(t *testing.T) {
 		ts := newServer(t, core.Options{})
@@ -182,9 +183,9 @@ func TestDisconnectReasons(t *testing.T) {
 			close(done)
 		})
 		c := ts.dial(t)
-		c.mustConnect(t, "/", nil)
-		c.emit("/", "slow")
-		c.close()
+		c.Join(t, "/", nil)
+		c.EmitOn("/", "slow")
+		c.Close()
 		close(release)
 		recv(t, done)
 		mu.Lock()
@@ -208,17 +209,17 @@ func TestPanicRecovery(t *testing.T) {
 		panic("disconnect boom")
 	})
 	c := ts.dial(t)
-	c.mustConnect(t, "/", nil)
-	if got := c.call(t, "/", "boom").argsText(); got != `[{"error":"handler panicked"}]` {
+	c.Join(t, "/", nil)
+	if got := c.Call(t, "/", "boom").ArgsText(); got != `[{"error":"handler panicked"}]` {
 		t.Errorf("ack %s", got)
 	}
-	c.emit("/", "boom") // no ack asked: nothing sent
-	if got := c.call(t, "/", "ok").argsText(); got != `["ok"]` {
+	c.EmitOn("/", "boom") // no ack asked: nothing sent
+	if got := c.Call(t, "/", "ok").ArgsText(); got != `["ok"]` {
 		t.Errorf("ack %s", got)
 	}
-	c.send("1")
+	c.Send("1")
 	recv(t, disconnected)
-	c.mustConnect(t, "/", nil)
+	c.Join(t, "/", nil)
 	waitFor(t, "the panic to be logged", func() bool { return strings.Contains(logs.String(), "disconnect boom") })
 	if l := logs.String(); !strings.Contains(l, "handler boom") || !strings.Contains(l, "stack=") {
 		t.Errorf("log:\n%s", l)
@@ -241,14 +242,14 @@ func TestShutdown(t *testing.T) {
 		close(finished)
 	})
 	c1, c2 := ts.dial(t), ts.dialWS(t, nil)
-	c1.mustConnect(t, "/", nil)
-	c2.mustConnect(t, "/", nil)
-	c1.emit("/", "slow")
+	c1.Join(t, "/", nil)
+	c2.Join(t, "/", nil)
+	c1.EmitOn("/", "slow")
 	<-started
 
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
-	if err := ts.Shutdown(ctx); err != nil {
+	if err := ts.Server.Shutdown(ctx); err != nil {
 		t.Fatalf("Shutdown: %v", err)
 	}
 	select {
@@ -266,8 +267,8 @@ func TestShutdown(t *testing.T) {
 			t.Error("Shutdown returned before the disconnect handlers")
 		}
 	}
-	c1.waitClosed(t)
-	c2.waitClosed(t)
+	c1.WaitClosed(t)
+	c2.WaitClosed(t)
 	if n := ts.Of("/").Len(); n != 0 {
 		t.Errorf("%d sockets left", n)
 	}
@@ -311,7 +312,7 @@ func TestEmitPayloads(t *testing.T) {
 	sockets := make(chan *core.Socket, 1)
 	ts.OnConnect(func(s *core.Socket) { sockets <- s })
 	c := ts.dial(t)
-	c.mustConnect(t, "/", nil)
+	c.Join(t, "/", nil)
 	s := recv(t, sockets)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -322,14 +323,14 @@ func TestEmitPayloads(t *testing.T) {
 				if err := emit(); err != nil {
 					t.Fatal(err)
 				}
-				p := c.expectEvent(t, "/", "e")
+				p := c.ExpectEvent(t, "/", "e")
 				typ := byte('2')
 				if tt.att > 0 {
 					typ = '5'
 				}
 				got := strings.TrimPrefix(p.String(), string(typ))
 				got = strings.Split(got, " <")[0]
-				if p.typ != typ || got != tt.want || len(p.att) != tt.att {
+				if p.Type != typ || got != tt.want || len(p.Att) != tt.att {
 					t.Errorf("got %v, want %c%s with %d attachments", p, typ, tt.want, tt.att)
 				}
 			}
@@ -342,7 +343,7 @@ func TestEmitPayloads(t *testing.T) {
 		if err := ts.Emit("e", func() {}); err == nil {
 			t.Error("broadcast of a func: no error")
 		}
-		c.barrier(t, "/")
+		c.Barrier(t, "/")
 	})
 }
 
@@ -356,18 +357,18 @@ func TestMaxPendingEvents(t *testing.T) {
 	ts.On("ok", func(*core.Socket) string { return "ok" })
 	ts.OnDisconnect(func(_ *core.Socket, r core.DisconnectReason) { reasons <- r })
 	flood, calm := ts.dial(t), ts.dial(t)
-	flood.mustConnect(t, "/", nil)
-	calm.mustConnect(t, "/", nil)
-	flood.emit("/", "block")
+	flood.Join(t, "/", nil)
+	calm.Join(t, "/", nil)
+	flood.EmitOn("/", "block")
 	for range 10 {
-		flood.emit("/", "ok")
+		flood.EmitOn("/", "ok")
 	}
-	flood.waitClosed(t)
+	flood.WaitClosed(t)
 	close(release)
 	if r := recv(t, reasons); r != core.ReasonTransportError {
 		t.Errorf("reason %q", r)
 	}
-	if got := calm.call(t, "/", "ok").argsText(); got != `["ok"]` {
+	if got := calm.Call(t, "/", "ok").ArgsText(); got != `["ok"]` {
 		t.Errorf("the other client: %s", got)
 	}
 }
@@ -397,8 +398,8 @@ func TestPanicLog(t *testing.T) {
 	ts := newServer(t, core.Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
 	ts.On("boom", panickingHandler)
 	c := ts.dial(t)
-	c.mustConnect(t, "/", nil)
-	c.call(t, "/", "boom")
+	c.Join(t, "/", nil)
+	c.Call(t, "/", "boom")
 	var panics []map[string]any
 	for _, m := range logLines(t, &logs) {
 		if strings.Contains(fmt.Sprint(m), "boom") {
@@ -424,8 +425,8 @@ func TestPanicLog(t *testing.T) {
 	ts2 := newServer(t, core.Options{Logger: slog.New(slog.NewTextHandler(&text, nil))})
 	ts2.On("boom", panickingHandler)
 	c2 := ts2.dial(t)
-	c2.mustConnect(t, "/", nil)
-	c2.call(t, "/", "boom")
+	c2.Join(t, "/", nil)
+	c2.Call(t, "/", "boom")
 	if l := text.String(); strings.Count(l, "\n") != 1 || strings.Contains(l, `\n`) || strings.Contains(l, `\t`) {
 		t.Errorf("text log:\n%s", l)
 	}
@@ -457,10 +458,10 @@ func TestAckOnClosedSession(t *testing.T) {
 	}
 	c := ts.dial(t)
 	for nsp := range release {
-		c.mustConnect(t, nsp, nil)
-		c.emitID(nsp, "wait")
+		c.Join(t, nsp, nil)
+		c.Request(nsp, "wait")
 	}
-	c.close() // the engine session closes; the sockets leave one by one
+	c.Close() // the engine session closes; the sockets leave one by one
 	first := recv(t, leaving)
 	other := "/b"
 	if first == "/b" {

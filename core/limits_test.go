@@ -10,6 +10,7 @@ import (
 
 	"github.com/socketio-go/sio/core"
 	"github.com/socketio-go/sio/core/engineio"
+	"github.com/socketio-go/sio/internal/siotest"
 )
 
 // limitServer is a server logging at info level into logs, whose "/"
@@ -28,9 +29,9 @@ func limitServer(t *testing.T, opts core.Options) (*testServer, *logBuf, chan co
 func binaryEvent(natt int) string {
 	args := []any{"up"}
 	for i := range natt {
-		args = append(args, placeholder(i))
+		args = append(args, siotest.Placeholder(i))
 	}
-	return encodePacket('5', "/", -1, args, natt)
+	return siotest.EncodeBinaryPacket('5', "/", -1, args, natt)
 }
 
 // The bytes a binary packet holds while it waits for its attachments are
@@ -39,10 +40,10 @@ func binaryEvent(natt int) string {
 func TestAttachmentBytesBound(t *testing.T) {
 	ts, logs, reasons := limitServer(t, core.Options{Engine: engineio.Options{MaxHTTPBufferSize: 10_000}})
 	c := ts.dial(t)
-	c.mustConnect(t, "/", nil)
+	c.Join(t, "/", nil)
 	chunk := bytes.Repeat([]byte{7}, 6_000)
-	c.send(binaryEvent(3), chunk, chunk) // 2 of 3: 12,000 bytes held
-	c.waitClosed(t)
+	c.Send(binaryEvent(3), chunk, chunk) // 2 of 3: 12,000 bytes held
+	c.WaitClosed(t)
 	if r := recv(t, reasons); r != core.ReasonParseError {
 		t.Errorf("disconnect reason %q, want parse error", r)
 	}
@@ -63,15 +64,15 @@ func TestAttachmentTimeout(t *testing.T) {
 	ts.On("nothing", func(*core.Socket) {})
 
 	ok := ts.dial(t)
-	ok.mustConnect(t, "/", nil)
-	ok.send(binaryEvent(2), []byte{1}, []byte{2})
+	ok.Join(t, "/", nil)
+	ok.Send(binaryEvent(2), []byte{1}, []byte{2})
 	waitFor(t, "the complete packet", func() bool { return got.Load() == 1 })
 
 	c := ts.dial(t)
-	c.mustConnect(t, "/", nil)
+	c.Join(t, "/", nil)
 	start := time.Now()
-	c.send(binaryEvent(2), []byte{1}) // the second never comes
-	c.waitClosed(t)
+	c.Send(binaryEvent(2), []byte{1}) // the second never comes
+	c.WaitClosed(t)
 	if d := time.Since(start); d < 100*time.Millisecond {
 		t.Errorf("closed after %v, before the timeout", d)
 	}
@@ -82,7 +83,7 @@ func TestAttachmentTimeout(t *testing.T) {
 
 	// Long after its packet completed, the first client is still there.
 	time.Sleep(300 * time.Millisecond)
-	if p := ok.call(t, "/", "nothing"); p.typ != '3' {
+	if p := ok.Call(t, "/", "nothing"); p.Type != '3' {
 		t.Errorf("the client of the complete packet: %v", p)
 	}
 	if n := strings.Count(logs.String(), "level=INFO"); n != 1 {
@@ -98,14 +99,14 @@ func TestEventRateLimitDrop(t *testing.T) {
 	ts.On("spam", func(*core.Socket) { handled.Add(1) })
 	ts.On("nothing", func(*core.Socket) {})
 	c := ts.dial(t)
-	c.mustConnect(t, "/", nil)
+	c.Join(t, "/", nil)
 	start := time.Now()
 	for range 200 {
-		c.emit("/", "spam")
+		c.EmitOn("/", "spam")
 	}
 	// A barrier that is not itself dropped: wait for a token.
 	time.Sleep(1100 * time.Millisecond)
-	if p := c.call(t, "/", "nothing"); p.typ != '3' {
+	if p := c.Call(t, "/", "nothing"); p.Type != '3' {
 		t.Fatalf("call after the burst: %v", p)
 	}
 	// At most the burst plus one token a second.
@@ -124,11 +125,11 @@ func TestEventRateLimitDisconnect(t *testing.T) {
 	var handled atomic.Int64
 	ts.On("spam", func(*core.Socket) { handled.Add(1) })
 	c := ts.dial(t)
-	c.mustConnect(t, "/", nil)
+	c.Join(t, "/", nil)
 	for range 100 {
-		c.emit("/", "spam")
+		c.EmitOn("/", "spam")
 	}
-	c.expect(t, "DISCONNECT", func(p tpacket) bool { return p.typ == '1' && p.nsp == "/" })
+	c.Expect(t, "DISCONNECT", func(p siotest.Packet) bool { return p.Type == '1' && p.Nsp == "/" })
 	if r := recv(t, reasons); r != core.ReasonServerNamespaceDisconnect {
 		t.Errorf("disconnect reason %q", r)
 	}

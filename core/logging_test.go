@@ -9,6 +9,7 @@ import (
 
 	"github.com/socketio-go/sio/core"
 	"github.com/socketio-go/sio/internal/logtest"
+	"github.com/socketio-go/sio/internal/siotest"
 )
 
 // The Debug lines of the Socket.IO layer: namespace connect and refusal,
@@ -25,35 +26,35 @@ func TestDebugLines(t *testing.T) {
 		return "ok"
 	})
 	a, b := ts.dial(t), ts.dial(t)
-	sidA := a.mustConnect(t, "/", nil)
-	b.mustConnect(t, "/", nil)
-	if p := a.connect(t, "/private", nil); p.typ != '4' {
+	sidA := a.Join(t, "/", nil)
+	b.Join(t, "/", nil)
+	if p := a.Connect(t, "/private", nil); p.Type != '4' {
 		t.Fatalf("connect to /private: %v", p)
 	}
-	id := a.emitID("/", "chat", "hi")
-	ask := a.expectEvent(t, "/", "ask")
-	a.send(encodePacket('3', "/", ask.id, []any{"yes"}, 0))
+	id := a.Request("/", "chat", "hi")
+	ask := a.ExpectEvent(t, "/", "ask")
+	a.Send(siotest.EncodePacket('3', "/", ask.ID, []any{"yes"}))
 	if err := recv(t, answered); err != nil {
 		t.Fatal(err)
 	}
-	a.ack(t, "/", id)
+	a.ExpectAck(t, "/", id)
 	if err := ts.Emit("news", 1); err != nil {
 		t.Fatal(err)
 	}
-	a.expectEvent(t, "/", "news")
-	b.expectEvent(t, "/", "news")
-	a.send(encodePacket('1', "/", -1, nil, 0))
+	a.ExpectEvent(t, "/", "news")
+	b.ExpectEvent(t, "/", "news")
+	a.Send(siotest.EncodePacket('1', "/", -1, nil))
 
 	sid := []string{"sid", sidA, "nsp", "/"}
 	with := func(kv ...string) []string { return append(sid[:len(sid):len(sid)], kv...) }
-	logs.Wait(t, "sio: socket connected", with("conn", a.eio)...)
+	logs.Wait(t, "sio: socket connected", with("conn", a.EIO)...)
 	logs.Wait(t, "sio: connection refused", "nsp", "/private", "err", "no entry")
 	logs.Wait(t, "sio: event received", with("event", "chat", "ack", strconv.Itoa(id))...)
 	logs.Wait(t, "sio: room joined", with("room", sidA)...)
 	logs.Wait(t, "sio: room joined", with("room", "lobby")...)
 	logs.Wait(t, "sio: room left", with("room", "lobby")...)
-	logs.Wait(t, "sio: event emitted", with("event", "ask", "recipients", "1", "ack", strconv.Itoa(ask.id))...)
-	logs.Wait(t, "sio: ack received", with("ack", strconv.Itoa(ask.id), "waited", "true")...)
+	logs.Wait(t, "sio: event emitted", with("event", "ask", "recipients", "1", "ack", strconv.Itoa(ask.ID))...)
+	logs.Wait(t, "sio: ack received", with("ack", strconv.Itoa(ask.ID), "waited", "true")...)
 	logs.Wait(t, "sio: ack sent", with("ack", strconv.Itoa(id))...)
 	logs.Wait(t, "sio: event emitted", "nsp", "/", "event", "news", "recipients", "2")
 	logs.Wait(t, "sio: socket disconnected", with("reason", "client namespace disconnect")...)
@@ -72,11 +73,11 @@ func TestLoggerLayers(t *testing.T) {
 		sio, eio := logtest.New(slog.LevelDebug), logtest.New(slog.LevelDebug)
 		ts := newServer(t, core.Options{Logger: sio.Logger(), EngineLogger: eio.Logger()})
 		c := ts.dial(t)
-		c.mustConnect(t, "/", nil)
-		c.barrier(t, "/")
-		eio.Wait(t, "engineio: session opened", "sid", c.eio, "transport", "websocket")
-		eio.Wait(t, "engineio: packet received", "sid", c.eio, "type", "message")
-		sio.Wait(t, "sio: socket connected", "conn", c.eio)
+		c.Join(t, "/", nil)
+		c.Barrier(t, "/")
+		eio.Wait(t, "engineio: session opened", "sid", c.EIO, "transport", "websocket")
+		eio.Wait(t, "engineio: packet received", "sid", c.EIO, "type", "message")
+		sio.Wait(t, "sio: socket connected", "conn", c.EIO)
 		for _, r := range sio.Records() {
 			if strings.HasPrefix(r.Message, "engineio:") {
 				t.Errorf("Logger got %s", r)
@@ -92,12 +93,12 @@ func TestLoggerLayers(t *testing.T) {
 		sio := logtest.New(slog.LevelDebug)
 		ts := newServer(t, core.Options{Logger: sio.Logger()})
 		c := ts.dial(t)
-		c.mustConnect(t, "/", nil)
+		c.Join(t, "/", nil)
 		if _, resp := ts.Engine().PrepareWebSocket(ts.request(map[string][]string{"EIO": {"3"}})); resp == nil {
 			t.Fatal("EIO=3 accepted")
 		}
 		sio.Wait(t, "engineio: request refused", "code", "5")
-		sio.Wait(t, "sio: socket connected", "conn", c.eio)
+		sio.Wait(t, "sio: socket connected", "conn", c.EIO)
 		if n := sio.Count("engineio: session opened"); n != 0 {
 			t.Errorf("%d Engine.IO Debug lines in Logger", n)
 		}
@@ -108,8 +109,8 @@ func TestLoggerLayers(t *testing.T) {
 		opts.Engine.Logger = eio.Logger()
 		ts := newServer(t, opts)
 		c := ts.dial(t)
-		c.mustConnect(t, "/", nil)
-		eio.Wait(t, "engineio: session opened", "sid", c.eio)
+		c.Join(t, "/", nil)
+		eio.Wait(t, "engineio: session opened", "sid", c.EIO)
 		if got := ts.Options().EngineLogger; got != opts.Engine.Logger {
 			t.Error("Options().EngineLogger is not Engine.Logger")
 		}

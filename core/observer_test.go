@@ -12,6 +12,7 @@ import (
 
 	"github.com/socketio-go/sio/core"
 	"github.com/socketio-go/sio/core/engineio"
+	"github.com/socketio-go/sio/internal/siotest"
 )
 
 // observed records what an Observer is told, as strings.
@@ -110,24 +111,24 @@ func TestObserverSocketFacts(t *testing.T) {
 	})
 
 	c := ts.dial(t)
-	if p := c.connect(t, "/x", map[string]string{"token": "no"}); p.typ != '4' {
+	if p := c.Connect(t, "/x", map[string]string{"token": "no"}); p.Type != '4' {
 		t.Fatalf("bad token accepted: %v", p)
 	}
-	if p := c.connect(t, "/nope", nil); p.typ != '4' {
+	if p := c.Connect(t, "/nope", nil); p.Type != '4' {
 		t.Fatalf("unknown namespace accepted: %v", p)
 	}
-	sid := c.mustConnect(t, "/x", map[string]string{"token": "ok"})
-	id := c.emitID("/x", "go", "now")
-	ask := c.expectEvent(t, "/x", "ask")
-	c.send(encodePacket('3', "/x", ask.id, []string{"fine"}, 0))
-	c.ack(t, "/x", id)
+	sid := c.Join(t, "/x", map[string]string{"token": "ok"})
+	id := c.Request("/x", "go", "now")
+	ask := c.ExpectEvent(t, "/x", "ask")
+	c.Send(siotest.EncodePacket('3', "/x", ask.ID, []string{"fine"}))
+	c.ExpectAck(t, "/x", id)
 	if r := recv(t, replies); r != "fine <nil>" {
 		t.Errorf("ack reply %s", r)
 	}
-	c.send(encodePacket('1', "/x", -1, nil, 0))
+	c.Send(siotest.EncodePacket('1', "/x", -1, nil))
 	waitFor(t, "disconnect observed", func() bool { return b.has("disconnected " + sid + " client namespace disconnect") })
 	removeA()
-	c.close()
+	c.Close()
 	waitFor(t, "session close observed", func() bool { return len(b.matching("session closed")) == 1 })
 
 	want := []string{
@@ -176,7 +177,7 @@ func TestObserverAcksUnanswered(t *testing.T) {
 	socks := make(chan *core.Socket, 1)
 	ts.OnConnect(func(s *core.Socket) { socks <- s })
 	c := ts.dial(t)
-	c.mustConnect(t, "/", nil)
+	c.Join(t, "/", nil)
 	s := recv(t, socks)
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
@@ -191,7 +192,7 @@ func TestObserverAcksUnanswered(t *testing.T) {
 	if err := s.Emit("ask", core.AckFunc(func(core.Args, error) {})); err != nil {
 		t.Fatal(err)
 	}
-	c.close()
+	c.Close()
 	waitFor(t, "three acks ended", func() bool { return len(o.matching("ack ended false")) == 3 })
 	if n := len(o.matching("ack started")); n != 3 {
 		t.Errorf("%d acks started", n)
@@ -205,8 +206,8 @@ func TestObserverPanicRecovered(t *testing.T) {
 	o := &observed{}
 	ts.Observe(o.observer())
 	c := ts.dial(t)
-	sid := c.mustConnect(t, "/", nil)
-	c.barrier(t, "/")
+	sid := c.Join(t, "/", nil)
+	c.Barrier(t, "/")
 	if !o.has("connected / " + sid) {
 		t.Errorf("facts %q", o.all())
 	}

@@ -39,14 +39,14 @@ func TestWatchRooms(t *testing.T) {
 	ts.Of("/").On("join", func(s *core.Socket, room string) { s.Join(room) })
 	ts.Of("/").On("leave", func(s *core.Socket, room string) { s.Leave(room) })
 	c1, c2 := ts.dial(t), ts.dial(t)
-	id1 := c1.mustConnect(t, "/", nil)
-	id2 := c2.mustConnect(t, "/", nil)
-	c1.call(t, "/", "join", "r")
-	c2.call(t, "/", "join", "r")
-	c1.call(t, "/", "leave", "r")
-	c2.call(t, "/", "leave", "r")
-	c1.call(t, "/", "join", "again")
-	c1.close()
+	id1 := c1.Join(t, "/", nil)
+	id2 := c2.Join(t, "/", nil)
+	c1.Call(t, "/", "join", "r")
+	c2.Call(t, "/", "join", "r")
+	c1.Call(t, "/", "leave", "r")
+	c2.Call(t, "/", "leave", "r")
+	c1.Call(t, "/", "join", "again")
+	c1.Close()
 	want := []string{"created private " + id1, "created private " + id2, "created r", "deleted r",
 		"created again"}
 	var got []string
@@ -70,7 +70,7 @@ func TestBroadcastAt(t *testing.T) {
 	m := hookManager{events: make(chan string, 100), adapters: make(chan *core.MemoryAdapter, 10)}
 	ts := newServer(t, core.Options{ClientManager: m, Recovery: &core.RecoveryOptions{}})
 	c := ts.dial(t)
-	c.mustConnect(t, "/", nil)
+	c.Join(t, "/", nil)
 	a := recv(t, m.adapters)
 	ev := func(name string) *core.Packet {
 		return core.NewPacket(parser.Outgoing{Type: parser.Event, Namespace: "/", Event: name, Args: []any{1}})
@@ -80,8 +80,8 @@ func TestBroadcastAt(t *testing.T) {
 	for _, w := range []struct{ event, args string }{
 		{"logged", `[1,"17-0"]`}, {"none", `[1]`},
 	} {
-		if p := c.expectEvent(t, "/", w.event); p.argsText() != w.args {
-			t.Errorf("%s: args %s, want %s", w.event, p.argsText(), w.args)
+		if p := c.ExpectEvent(t, "/", w.event); p.ArgsText() != w.args {
+			t.Errorf("%s: args %s, want %s", w.event, p.ArgsText(), w.args)
 		}
 	}
 }

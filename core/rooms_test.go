@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/internal/siotest"
 )
 
 // chatNamespace is a class-based namespace.
@@ -61,15 +62,15 @@ func TestRegisterNamespace(t *testing.T) {
 	}
 
 	c := ts.dial(t)
-	if p := c.connect(t, "/chat", nil); p.typ != '4' || !strings.Contains(p.data, "no room") {
+	if p := c.Connect(t, "/chat", nil); p.Type != '4' || !strings.Contains(p.Data, "no room") {
 		t.Errorf("OnConnect did not refuse: %v", p)
 	}
-	c.mustConnect(t, "/chat", map[string]string{"Room": "r1"})
+	c.Join(t, "/chat", map[string]string{"Room": "r1"})
 	if got := recv(t, cls.events); got != "connect r1" {
 		t.Errorf("event %q", got)
 	}
 	other := ts.dial(t)
-	other.mustConnect(t, "/chat", map[string]string{"Room": "r2"})
+	other.Join(t, "/chat", map[string]string{"Room": "r2"})
 	recv(t, cls.events)
 
 	for _, tt := range []struct{ event, want string }{
@@ -88,22 +89,22 @@ func TestRegisterNamespace(t *testing.T) {
 		{"ChatMessage", ""},
 	} {
 		if tt.want == "" { // no handler: no acknowledgement
-			c.callNoAck(t, "/chat", tt.event, "hi")
+			callNoAck(t, c, "/chat", tt.event, "hi")
 			continue
 		}
-		if got := c.call(t, "/chat", tt.event, "hi").argsText(); got != tt.want {
+		if got := c.Call(t, "/chat", tt.event, "hi").ArgsText(); got != tt.want {
 			t.Errorf("%s: ack %s, want %s", tt.event, got, tt.want)
 		}
 	}
 	for range 2 {
-		if p := other.expectEvent(t, "/chat", "chat"); p.argsText() != `["hi"]` {
+		if p := other.ExpectEvent(t, "/chat", "chat"); p.ArgsText() != `["hi"]` {
 			t.Errorf("broadcast %v", p)
 		}
 	}
-	for _, p := range c.rest(t, "/chat") {
+	for _, p := range c.Rest(t, "/chat") {
 		t.Errorf("the sender received %v", p)
 	}
-	c.send(encodePacket('1', "/chat", -1, nil, 0))
+	c.Send(siotest.EncodePacket('1', "/chat", -1, nil))
 	if got := recv(t, cls.events); got != "disconnect client namespace disconnect" {
 		t.Errorf("event %q", got)
 	}
@@ -125,7 +126,7 @@ func TestRegisterNamespace(t *testing.T) {
 		ts.Of("/x").OnConnect(func(*core.Socket) error { return nil })
 		ts.RegisterNamespace("/x", &chatNamespace{events: make(chan string, 10)})
 		c := ts.dial(t)
-		c.mustConnect(t, "/x", nil) // the method would refuse: no room
+		c.Join(t, "/x", nil) // the method would refuse: no room
 	})
 }
 
@@ -142,17 +143,17 @@ func TestRooms(t *testing.T) {
 	ts.Of("/other").OnConnect(func(s *core.Socket) { sockets <- s })
 
 	const n = 4
-	var cs []*testClient
+	var cs []*siotest.Client
 	var sids []string
 	var ss []*core.Socket
 	for range n {
 		c := ts.dial(t)
-		sids = append(sids, c.mustConnect(t, "/", nil))
+		sids = append(sids, c.Join(t, "/", nil))
 		ss = append(ss, recv(t, sockets))
 		cs = append(cs, c)
 	}
 	// Client 0 is also in /other, in a room of the same name.
-	otherSid := cs[0].mustConnect(t, "/other", nil)
+	otherSid := cs[0].Join(t, "/other", nil)
 	other := recv(t, sockets)
 	other.Join("red")
 
@@ -185,16 +186,16 @@ func TestRooms(t *testing.T) {
 		seq++
 		send("b", seq)
 		for i, c := range cs {
-			got := c.rest(t, "/")
+			got := c.Rest(t, "/")
 			if slices.Contains(want, i) {
-				if len(got) != 1 || got[0].event() != "b" || got[0].argsText() != fmt.Sprintf("[%d]", seq) {
+				if len(got) != 1 || got[0].EventName() != "b" || got[0].ArgsText() != fmt.Sprintf("[%d]", seq) {
 					t.Errorf("%s: client %d received %v, want one b %d", name, i, got, seq)
 				}
 			} else if len(got) != 0 {
 				t.Errorf("%s: client %d received %v, want nothing", name, i, got)
 			}
 		}
-		for _, p := range cs[0].rest(t, "/other") {
+		for _, p := range cs[0].Rest(t, "/other") {
 			t.Errorf("%s: /other received %v", name, p)
 		}
 	}
@@ -243,7 +244,7 @@ func TestRooms(t *testing.T) {
 	}
 
 	// A socket that leaves leaves its rooms.
-	cs[3].send("1")
+	cs[3].Send("1")
 	waitFor(t, "socket 3 to leave", func() bool { return ts.Of("/").Len() == n-1 })
 	if got := ts.Rooms(sids[3]); len(got) != 0 {
 		t.Errorf("rooms of a socket that left: %v", got)
@@ -261,12 +262,12 @@ func TestRoomsOfUnknownSid(t *testing.T) {
 	kept := make(chan *core.Socket, 1)
 	ts.OnConnect(func(s *core.Socket) { kept <- s })
 	c := ts.dial(t)
-	sid := c.mustConnect(t, "/", nil)
+	sid := c.Join(t, "/", nil)
 	s := recv(t, kept)
 	if err := ts.EnterRoom(sid, "joined"); err != nil {
 		t.Fatalf("EnterRoom of a connected sid: %v", err)
 	}
-	c.send("1")
+	c.Send("1")
 	waitFor(t, "the socket to leave", func() bool { return ts.Of("/").Len() == 0 })
 
 	for _, id := range []string{"unknown", sid} {
@@ -304,19 +305,19 @@ func TestSessions(t *testing.T) {
 	ts.On("get", func(s *core.Socket, k string) any { return s.Session()[k] })
 
 	c1, c2 := ts.dial(t), ts.dial(t)
-	sid1, sid2 := c1.mustConnect(t, "/", nil), c2.mustConnect(t, "/", nil)
+	sid1, sid2 := c1.Join(t, "/", nil), c2.Join(t, "/", nil)
 	s1, _ := recv(t, sockets), recv(t, sockets)
-	sidB := c1.mustConnect(t, "/b", nil)
+	sidB := c1.Join(t, "/b", nil)
 	recv(t, sockets)
 
 	if m, err := ts.Session(sid1); err != nil || len(m) != 0 {
 		t.Errorf("new session %v, %v", m, err)
 	}
-	c1.call(t, "/", "set", "user", "ann")
-	if got := c1.call(t, "/", "get", "user").argsText(); got != `["ann"]` {
+	c1.Call(t, "/", "set", "user", "ann")
+	if got := c1.Call(t, "/", "get", "user").ArgsText(); got != `["ann"]` {
 		t.Errorf("get across events: %s", got)
 	}
-	if got := c2.call(t, "/", "get", "user").argsText(); got != `[null]` {
+	if got := c2.Call(t, "/", "get", "user").ArgsText(); got != `[null]` {
 		t.Errorf("another socket sees %s", got)
 	}
 	if m, _ := ts.Of("/b").Session(sidB); len(m) != 0 {
@@ -335,7 +336,7 @@ func TestSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	saved["user"] = "eve"
-	if got := c1.call(t, "/", "get", "user").argsText(); got != `["bob"]` {
+	if got := c1.Call(t, "/", "get", "user").ArgsText(); got != `["bob"]` {
 		t.Errorf("after SaveSession: %s", got)
 	}
 	// UpdateSession's error is returned.
@@ -355,7 +356,7 @@ func TestSessions(t *testing.T) {
 	}
 
 	// The session is readable in the disconnect handler, then destroyed.
-	c1.send("1")
+	c1.Send("1")
 	if got := recv(t, inDisconnect); got["user"] != "bob" || got["n"] != 1 {
 		t.Errorf("session in the disconnect handler: %v", got)
 	}
@@ -364,9 +365,9 @@ func TestSessions(t *testing.T) {
 		t.Errorf("Session after disconnect: %v", err)
 	}
 	// A new socket of the same client starts afresh.
-	c1.mustConnect(t, "/", nil)
+	c1.Join(t, "/", nil)
 	recv(t, sockets)
-	if got := c1.call(t, "/", "get", "user").argsText(); got != `[null]` {
+	if got := c1.Call(t, "/", "get", "user").ArgsText(); got != `[null]` {
 		t.Errorf("a new socket sees %s", got)
 	}
 	_ = sid2

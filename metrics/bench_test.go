@@ -43,7 +43,7 @@ func benchServer(b *testing.B, cfg *metrics.Config, n int) (*core.Server, []*sio
 	defer cancel()
 	clients := make([]*siotest.Client, n)
 	for i := range clients {
-		c, err := siotest.Dial(ctx, ts.URL, siotest.Options{})
+		c, err := siotest.Dial(ctx, ts.URL, siotest.Options{DropUnread: true})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -51,7 +51,7 @@ func benchServer(b *testing.B, cfg *metrics.Config, n int) (*core.Server, []*sio
 	}
 	b.Cleanup(func() {
 		for _, c := range clients {
-			c.Abort()
+			c.Close()
 		}
 		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer scancel()
@@ -102,7 +102,7 @@ func BenchmarkBroadcast(b *testing.B) {
 			for _, c := range clients {
 				wg.Go(func() {
 					for {
-						if _, err := c.NextEvent(ctx); err != nil {
+						if _, err := c.ReadEvent(ctx); err != nil {
 							return
 						}
 						if got.Add(1) == want.Load() {

@@ -78,7 +78,7 @@ func TestConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	defer c.Disconnect()
 	if _, err := c.EmitWithAck(ctx, "ping"); err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ func BenchmarkFacts(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer c.Abort()
+	defer c.Close()
 	s := srv.Of("/").Socket(c.SID)
 	sess := srv.Engine().Sessions()[0]
 	for _, cfg := range []struct {

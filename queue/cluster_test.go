@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/internal/siotest"
 	"github.com/socketio-go/sio/queue"
 )
 
@@ -230,7 +231,7 @@ func testFetchSockets(t *testing.T, enc queue.Encoding) {
 		}
 		hs := rs.Handshake
 		if hs.Query.Get("foo") != "bar" || !slices.Equal(hs.Query["i"], []string{fmt.Sprint(i), "x"}) ||
-			hs.Headers.Get("X-Test") != "queue" || hs.Address == "" || hs.URL == "" ||
+			hs.Headers.Get(siotest.TestHeader) != "siotest" || hs.Address == "" || hs.URL == "" ||
 			time.Since(hs.Time) > time.Minute || time.Since(hs.Time) < 0 {
 			t.Errorf("socket %d handshake %+v", i, hs)
 		}

@@ -15,21 +15,21 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/internal/siotest"
 	"github.com/socketio-go/sio/queue"
-	"github.com/socketio-go/sio/queue/internal/livetest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // wait bounds every wait in these tests; no test sleeps to synchronise.
-const wait = livetest.Wait
+const wait = siotest.Wait
 
 // ---------------------------------------------------------------------------
 // Cluster
 
 // node is one server of a test cluster, served by stdsio on httptest.
 type node struct {
-	*livetest.Host
+	*siotest.Host
 	logs *logBuf
 }
 
@@ -107,7 +107,7 @@ func (c *cluster) add(i int, cfg clusterConfig) *node {
 	if cfg.server != nil {
 		cfg.server(i, &opts)
 	}
-	nd := &node{Host: livetest.Serve(core.NewServer(opts)), logs: logs}
+	nd := &node{Host: siotest.Serve(core.NewServer(opts)), logs: logs}
 	c.nodes = append(c.nodes, nd)
 	return nd
 }
@@ -148,8 +148,8 @@ func (l *logBuf) String() string {
 
 // The test client (shared with the conformance kit).
 type (
-	client = livetest.Client
-	packet = livetest.Packet
+	client = siotest.Client
+	packet = siotest.Packet
 )
 
 // dial connects a websocket client to nd with the extra query (may be "").

@@ -14,8 +14,8 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/internal/siotest"
 	"github.com/socketio-go/sio/queue"
-	"github.com/socketio-go/sio/queue/internal/livetest"
 )
 
 // fakePeer publishes hand-made cluster messages, as another server (or a
@@ -348,7 +348,7 @@ func TestRecovery(t *testing.T) {
 	c := newCluster(t, 2, clusterConfig{server: func(_ int, o *core.Options) { o.Recovery = &core.RecoveryOptions{} }})
 	nd := c.nodes[1]
 	cl := nd.dial(t, "")
-	cl.Send(livetest.EncodePacket('0', "/", -1, nil))
+	cl.Send(siotest.EncodePacket('0', "/", -1, nil))
 	p := cl.Expect(t, "connect", func(p packet) bool { return p.Type == '0' })
 	var hello struct{ SID, PID string }
 	if err := json.Unmarshal([]byte(p.Data), &hello); err != nil || hello.PID == "" {
@@ -374,7 +374,7 @@ func TestRecovery(t *testing.T) {
 	}
 
 	again := nd.dial(t, "")
-	again.Send(livetest.EncodePacket('0', "/", -1, map[string]any{"pid": hello.PID, "offset": offset}))
+	again.Send(siotest.EncodePacket('0', "/", -1, map[string]any{"pid": hello.PID, "offset": offset}))
 	p = again.Expect(t, "connect", func(p packet) bool { return p.Type == '0' })
 	var back struct{ SID string }
 	if err := json.Unmarshal([]byte(p.Data), &back); err != nil || back.SID != hello.SID {

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/internal/siotest"
 	"github.com/socketio-go/sio/queue"
-	"github.com/socketio-go/sio/queue/internal/livetest"
 )
 
 // logCluster starts n servers with connection state recovery on one
@@ -34,7 +34,7 @@ type session struct{ sid, pid, offset string }
 // pid.
 func joinSession(t *testing.T, c *client, auth any) session {
 	t.Helper()
-	c.Send(livetest.EncodePacket('0', "/", -1, auth))
+	c.Send(siotest.EncodePacket('0', "/", -1, auth))
 	p := c.Expect(t, "connect", func(p packet) bool { return p.Nsp == "/" && (p.Type == '0' || p.Type == '4') })
 	var v struct{ SID, PID string }
 	if p.Type != '0' || json.Unmarshal([]byte(p.Data), &v) != nil || v.SID == "" || v.PID == "" {

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/internal/siotest"
 	"github.com/socketio-go/sio/queue/amqpq"
-	"github.com/socketio-go/sio/queue/internal/livetest"
 	"github.com/socketio-go/sio/queue/pymsg"
 )
 
@@ -164,7 +164,7 @@ func testPythonInterop(t *testing.T, python, script string) {
 	opts := pymsg.Options{Channel: channel, SingleValue: true} // python-socketio 5.7.2 reads data as one value
 	srv := core.NewServer(core.Options{ClientManager: pymsg.NewManager(newBus(t, broker, ex, amqpq.Options{}), opts), AckTimeout: wait})
 	srv.On("join", func(s *core.Socket, room string) { s.Join(room) })
-	host := livetest.Serve(srv)
+	host := siotest.Serve(srv)
 	t.Cleanup(func() { host.Shutdown(t) })
 	gc, gsid := host.Connect(t, "/", "", nil)
 	gc.Call(t, "/", "join", "red")

@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/internal/siotest"
 	"github.com/socketio-go/sio/queue"
 	"github.com/socketio-go/sio/queue/internal/bustest"
 	"github.com/socketio-go/sio/queue/internal/faulttest"
-	"github.com/socketio-go/sio/queue/internal/livetest"
 )
 
 // TestBrokerRestart kills the NATS server under two servers while one
@@ -114,7 +114,7 @@ func TestReconnectBufferDrops(t *testing.T) {
 	for i := range sent {
 		select {
 		case <-got:
-		case <-time.After(livetest.Wait):
+		case <-time.After(siotest.Wait):
 			t.Fatalf("%d of the %d buffered messages arrived", i, sent)
 		}
 	}

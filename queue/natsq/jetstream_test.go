@@ -14,10 +14,10 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/internal/siotest"
 	"github.com/socketio-go/sio/queue"
 	"github.com/socketio-go/sio/queue/internal/bustest"
 	"github.com/socketio-go/sio/queue/internal/faulttest"
-	"github.com/socketio-go/sio/queue/internal/livetest"
 	"github.com/socketio-go/sio/queue/queuetest"
 )
 
@@ -89,7 +89,7 @@ func TestJetStreamConformance(t *testing.T) {
 func TestLog(t *testing.T) {
 	url := natsURL(t)
 	b := newJetStreamBus(t, url, Options{}, testJetStream(t, url))
-	ctx, cancel := context.WithTimeout(context.Background(), livetest.Wait)
+	ctx, cancel := context.WithTimeout(context.Background(), siotest.Wait)
 	defer cancel()
 	p := testPrefix(t)
 	chA, chB := p+"#/a#", p+"#/b#"
@@ -151,7 +151,7 @@ func TestLog(t *testing.T) {
 func TestSessions(t *testing.T) {
 	url := natsURL(t)
 	b := newJetStreamBus(t, url, Options{}, testJetStream(t, url))
-	ctx, cancel := context.WithTimeout(context.Background(), livetest.Wait)
+	ctx, cancel := context.WithTimeout(context.Background(), siotest.Wait)
 	defer cancel()
 	for _, pid := range []string{"abcDEF-_123", "a/b c.d*>", "", "xyz"} {
 		if err := b.SaveSession(ctx, pid, []byte("state of "+pid), time.Minute); err != nil {
@@ -187,20 +187,20 @@ func TestRecoveryAcrossRestart(t *testing.T) {
 	jopts.Memory = false
 	prefix := testPrefix(t)
 	var buses []*JetStreamBus
-	var nodes []*livetest.Host
+	var nodes []*siotest.Host
 	for range 2 {
 		b := newJetStreamBus(t, srv.URL(), Options{}, jopts)
 		buses = append(buses, b)
 		s := core.NewServer(core.Options{ClientManager: queue.NewManager(b, queue.Options{ChannelPrefix: prefix}), Recovery: &core.RecoveryOptions{}})
-		h := livetest.Serve(s)
+		h := siotest.Serve(s)
 		defer h.Shutdown(t)
 		nodes = append(nodes, h)
 	}
 	a, b := nodes[0], nodes[1]
-	bustest.WaitFor(t, "two servers", livetest.Wait, func() bool { return a.ServerCount(context.Background()) == 2 })
+	bustest.WaitFor(t, "two servers", siotest.Wait, func() bool { return a.ServerCount(context.Background()) == 2 })
 	cl := a.Dial(t, "")
-	cl.Send(livetest.EncodePacket('0', "/", -1, nil))
-	p := cl.Expect(t, "connect", func(p livetest.Packet) bool { return p.Type == '0' })
+	cl.Send(siotest.EncodePacket('0', "/", -1, nil))
+	p := cl.Expect(t, "connect", func(p siotest.Packet) bool { return p.Type == '0' })
 	var s struct{ SID, PID string }
 	if err := json.Unmarshal([]byte(p.Data), &s); err != nil || s.PID == "" {
 		t.Fatalf("connect: %v", p)
@@ -214,7 +214,7 @@ func TestRecoveryAcrossRestart(t *testing.T) {
 		t.Fatalf("first: %v", args)
 	}
 	cl.Close()
-	bustest.WaitFor(t, "the socket to leave", livetest.Wait, func() bool { return a.Of("/").Socket(s.SID) == nil })
+	bustest.WaitFor(t, "the socket to leave", siotest.Wait, func() bool { return a.Of("/").Socket(s.SID) == nil })
 	if err := b.Emit("before", 1); err != nil {
 		t.Fatal(err)
 	}
@@ -224,14 +224,14 @@ func TestRecoveryAcrossRestart(t *testing.T) {
 	// until one is in the log (its client gets it with an offset; the
 	// others reach b's clients only).
 	watcher, _ := b.Connect(t, "/", "", nil)
-	bustest.WaitFor(t, "a broadcast logged after the restart", livetest.Wait, func() bool {
+	bustest.WaitFor(t, "a broadcast logged after the restart", siotest.Wait, func() bool {
 		_ = b.Emit("after", 2)
 		_, args := watcher.ExpectEvent(t, "/", "after").Event()
 		return len(args) == 2
 	})
 	cl = b.Dial(t, "")
-	cl.Send(livetest.EncodePacket('0', "/", -1, map[string]string{"pid": s.PID, "offset": offset}))
-	p = cl.Expect(t, "connect", func(p livetest.Packet) bool { return p.Type == '0' || p.Type == '4' })
+	cl.Send(siotest.EncodePacket('0', "/", -1, map[string]string{"pid": s.PID, "offset": offset}))
+	p = cl.Expect(t, "connect", func(p siotest.Packet) bool { return p.Type == '0' || p.Type == '4' })
 	var got struct{ SID string }
 	if json.Unmarshal([]byte(p.Data), &got) != nil || got.SID != s.SID {
 		t.Fatalf("after the restart: %v, want the recovered sid %s", p, s.SID)

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/internal/siotest"
 	"github.com/socketio-go/sio/queue"
-	"github.com/socketio-go/sio/queue/internal/livetest"
 	"github.com/socketio-go/sio/queue/queuetest"
 )
 
@@ -100,7 +100,7 @@ func TestDeliveryGroup(t *testing.T) {
 	}
 	select {
 	case <-done:
-	case <-time.After(livetest.Wait):
+	case <-time.After(siotest.Wait):
 		t.Fatal("the messages did not all arrive")
 	}
 	mu.Lock()

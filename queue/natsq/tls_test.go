@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/socketio-go/sio/internal/siotest"
 	"github.com/socketio-go/sio/queue/internal/faulttest"
-	"github.com/socketio-go/sio/queue/internal/livetest"
 )
 
 // roundTrip publishes on b and waits for its own subscription to get it.
@@ -15,7 +15,7 @@ func roundTrip(t *testing.T, b *Bus) {
 	t.Helper()
 	ch := testPrefix(t) + "#/#"
 	got := make(chan []byte, 1)
-	ctx, cancel := context.WithTimeout(context.Background(), livetest.Wait)
+	ctx, cancel := context.WithTimeout(context.Background(), siotest.Wait)
 	defer cancel()
 	if _, err := b.Subscribe(ctx, ch, func(m []byte) { got <- m }); err != nil {
 		t.Fatal(err)

@@ -12,9 +12,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/vmihailenco/msgpack/v5"
 
+	"github.com/socketio-go/sio/internal/siotest"
 	"github.com/socketio-go/sio/queue"
 	"github.com/socketio-go/sio/queue/internal/bustest"
-	"github.com/socketio-go/sio/queue/internal/livetest"
 )
 
 // count returns the rows of table.
@@ -49,7 +49,7 @@ func listener(t *testing.T, dbURL, channel string) func() string {
 	}
 	return func() string {
 		t.Helper()
-		ctx, cancel := context.WithTimeout(ctx, livetest.Wait)
+		ctx, cancel := context.WithTimeout(ctx, siotest.Wait)
 		defer cancel()
 		n, err := c.WaitForNotification(ctx)
 		if err != nil {
@@ -85,7 +85,7 @@ func TestAttachments(t *testing.T) {
 	prefix := testName(t)
 	ch := prefix + "#/#"
 	got := make(chan []byte, 10)
-	ctx, cancel := context.WithTimeout(context.Background(), livetest.Wait)
+	ctx, cancel := context.WithTimeout(context.Background(), siotest.Wait)
 	defer cancel()
 	if _, err := b.Subscribe(ctx, ch, func(m []byte) { got <- m }); err != nil {
 		t.Fatal(err)
@@ -185,7 +185,7 @@ func TestCleanup(t *testing.T) {
 	opts.CleanupInterval = 200 * time.Millisecond
 	newBus(t, dbURL, opts)
 	exec(t, dbURL, "INSERT INTO "+opts.TableName+" (payload, created_at) VALUES ('\\x01', now() - interval '1 hour'), ('\\x02', now() + interval '1 hour')")
-	bustest.WaitFor(t, "the old attachment to be deleted", livetest.Wait, func() bool { return count(t, dbURL, opts.TableName) == 1 })
+	bustest.WaitFor(t, "the old attachment to be deleted", siotest.Wait, func() bool { return count(t, dbURL, opts.TableName) == 1 })
 	var p []byte
 	ctx := context.Background()
 	c, err := pgx.Connect(ctx, dbURL)

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/socketio-go/sio/internal/siotest"
 	"github.com/socketio-go/sio/queue"
 	"github.com/socketio-go/sio/queue/internal/controltest"
-	"github.com/socketio-go/sio/queue/internal/livetest"
 )
 
 // TestEmitter: an emitter's broadcasts (binary ones through the
@@ -16,7 +16,7 @@ import (
 func TestEmitter(t *testing.T) {
 	dbURL := pgURL(t)
 	prefix, opts := testName(t), testOptions(t, dbURL)
-	ctx, cancel := context.WithTimeout(context.Background(), livetest.Wait)
+	ctx, cancel := context.WithTimeout(context.Background(), siotest.Wait)
 	defer cancel()
 	em, err := NewEmitter(ctx, dbURL, opts, queue.EmitterOptions{ChannelPrefix: prefix})
 	if err != nil {

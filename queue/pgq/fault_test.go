@@ -9,11 +9,11 @@ import (
 	"time"
 
 	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/internal/siotest"
 	"github.com/socketio-go/sio/queue"
 	"github.com/socketio-go/sio/queue/internal/bustest"
 	"github.com/socketio-go/sio/queue/internal/faultproxy"
 	"github.com/socketio-go/sio/queue/internal/faulttest"
-	"github.com/socketio-go/sio/queue/internal/livetest"
 )
 
 // TestConnectionLoss: two servers reach the shared PostgreSQL through a
@@ -75,15 +75,15 @@ func TestTerminatedMidBroadcast(t *testing.T) {
 	log, logs := faulttest.NewLogs(t)
 	prefix, opts := testName(t), testOptions(t, dbURL)
 	opts.Logger = log
-	var hosts []*livetest.Host
+	var hosts []*siotest.Host
 	for range 2 {
 		srv := core.NewServer(core.Options{ClientManager: NewManager(newBus(t, dbURL, opts), queue.Options{ChannelPrefix: prefix})})
-		h := livetest.Serve(srv)
+		h := siotest.Serve(srv)
 		defer h.Shutdown(t)
 		hosts = append(hosts, h)
 	}
 	a, b := hosts[0], hosts[1]
-	bustest.WaitFor(t, "two servers", livetest.Wait, func() bool { return a.ServerCount(context.Background()) == 2 })
+	bustest.WaitFor(t, "two servers", siotest.Wait, func() bool { return a.ServerCount(context.Background()) == 2 })
 	cl, _ := b.Connect(t, "/", "", nil)
 	for i := range 50 {
 		_ = a.Emit("tick", i)

@@ -13,8 +13,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/internal/siotest"
 	"github.com/socketio-go/sio/queue"
-	"github.com/socketio-go/sio/queue/internal/livetest"
 	"github.com/socketio-go/sio/queue/pymsg"
 )
 
@@ -22,14 +22,14 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // twoServers starts two servers whose pymsg managers share a MemoryBus on
 // the channel ch; it returns them and the bus.
-func twoServers(t *testing.T, ch string) ([2]*livetest.Host, queue.Bus) {
+func twoServers(t *testing.T, ch string) ([2]*siotest.Host, queue.Bus) {
 	t.Helper()
 	bus := queue.NewMemoryBus()
-	var hosts [2]*livetest.Host
+	var hosts [2]*siotest.Host
 	for i := range hosts {
-		srv := core.NewServer(core.Options{ClientManager: pymsg.NewManager(bus, pymsg.Options{Channel: ch}), AckTimeout: livetest.Wait})
+		srv := core.NewServer(core.Options{ClientManager: pymsg.NewManager(bus, pymsg.Options{Channel: ch}), AckTimeout: siotest.Wait})
 		srv.On("join", func(s *core.Socket, room string) { s.Join(room) })
-		hosts[i] = livetest.Serve(srv)
+		hosts[i] = siotest.Serve(srv)
 	}
 	t.Cleanup(func() {
 		for _, h := range hosts {
@@ -90,7 +90,7 @@ func TestCluster(t *testing.T) {
 	if err := a.Emit("hello", "world", 1, []byte{9}); err != nil {
 		t.Fatal(err)
 	}
-	for i, c := range []*livetest.Client{ca, cb} {
+	for i, c := range []*siotest.Client{ca, cb} {
 		p := c.ExpectEvent(t, "/", "hello")
 		if p.ArgsText() != `["world",1,{"_placeholder":true,"num":0}]` || len(p.Att) != 1 || p.Att[0][0] != 9 {
 			t.Errorf("client %d got %v", i, p)
@@ -108,7 +108,7 @@ func TestCluster(t *testing.T) {
 
 	// An acknowledgement from the other server's client.
 	cb.OnAck(func(event string, args []json.RawMessage) ([]any, bool) { return []any{"ack of " + event}, true })
-	ctx, cancel := context.WithTimeout(context.Background(), livetest.Wait)
+	ctx, cancel := context.WithTimeout(context.Background(), siotest.Wait)
 	defer cancel()
 	replies, err := a.To(sidB).EmitWithAck(ctx, "ask")
 	if err != nil || len(replies) != 1 {
@@ -130,7 +130,7 @@ func TestCluster(t *testing.T) {
 		t.Errorf("ServerSideEmit: %v, want ErrUnsupported", err)
 	}
 	a.To(sidB).DisconnectSockets(false)
-	cb.Expect(t, "the disconnect packet", func(p livetest.Packet) bool { return p.Type == '1' })
+	cb.Expect(t, "the disconnect packet", func(p siotest.Packet) bool { return p.Type == '1' })
 	_ = sidA
 
 	got := strings.Join(w.methods(), ",")
@@ -170,7 +170,7 @@ func TestEmitter(t *testing.T) {
 	if err := em.To(sid).DisconnectSockets(ctx, true); err != nil {
 		t.Fatal(err)
 	}
-	c.Expect(t, "the disconnect packet", func(p livetest.Packet) bool { return p.Type == '1' })
+	c.Expect(t, "the disconnect packet", func(p siotest.Packet) bool { return p.Type == '1' })
 }
 
 // TestBadMessage: an undecodable message (a pickle) is logged and
@@ -185,7 +185,7 @@ func TestBadMessage(t *testing.T) {
 		defer mu.Unlock()
 		return logs.Write(p)
 	}), nil))
-	h := livetest.Serve(core.NewServer(core.Options{ClientManager: pymsg.NewManager(bus, pymsg.Options{Logger: log})}))
+	h := siotest.Serve(core.NewServer(core.Options{ClientManager: pymsg.NewManager(bus, pymsg.Options{Logger: log})}))
 	t.Cleanup(func() { h.Shutdown(t) })
 	c, _ := h.Connect(t, "/", "", nil)
 	ctx := context.Background()
@@ -205,7 +205,7 @@ func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(livetest.Wait)
+	deadline := time.Now().Add(siotest.Wait)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
@@ -219,7 +219,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func TestSingleValue(t *testing.T) {
 	bus := queue.NewMemoryBus()
 	t.Cleanup(func() { _ = bus.Close() })
-	h := livetest.Serve(core.NewServer(core.Options{ClientManager: pymsg.NewManager(bus, pymsg.Options{SingleValue: true})}))
+	h := siotest.Serve(core.NewServer(core.Options{ClientManager: pymsg.NewManager(bus, pymsg.Options{SingleValue: true})}))
 	t.Cleanup(func() { h.Shutdown(t) })
 	c, _ := h.Connect(t, "/", "", nil)
 	ctx := context.Background()

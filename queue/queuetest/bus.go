@@ -11,12 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/socketio-go/sio/internal/siotest"
 	"github.com/socketio-go/sio/queue"
-	"github.com/socketio-go/sio/queue/internal/livetest"
 )
 
 // Wait bounds every wait of the suites.
-const Wait = livetest.Wait
+const Wait = siotest.Wait
 
 // LargeMessage is the size of the large message RunBus publishes: what a
 // FETCH_SOCKETS_RESPONSE of a few hundred sockets weighs, and within the

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/socketio-go/sio/core"
-	"github.com/socketio-go/sio/queue/internal/livetest"
+	"github.com/socketio-go/sio/internal/siotest"
 )
 
 // RunCluster runs every cluster operation across servers whose managers
@@ -46,7 +46,7 @@ type cluster struct {
 
 // node is one server, served by stdsio on httptest.
 type node struct {
-	*livetest.Host
+	*siotest.Host
 	index int
 }
 
@@ -71,7 +71,7 @@ func startCluster(t *testing.T, newCluster func(t *testing.T) func() core.Client
 			t.Fatal("the manager function returned nil")
 		}
 		srv := core.NewServer(core.Options{ClientManager: m, AckTimeout: Wait})
-		nd := &node{Host: livetest.Serve(srv), index: i}
+		nd := &node{Host: siotest.Serve(srv), index: i}
 		for _, nsp := range []string{"/", chat} {
 			srv.Of(nsp).On("join", func(s *core.Socket, room string) { s.Join(room) })
 			srv.Of(nsp).On("leave", func(s *core.Socket, room string) { s.Leave(room) })
@@ -132,7 +132,7 @@ func replyTexts(t *testing.T, replies []core.Args) []string {
 
 // nextEventName returns the name of the next event the client receives on
 // nsp.
-func nextEventName(t *testing.T, cl *livetest.Client, nsp string) string {
+func nextEventName(t *testing.T, cl *siotest.Client, nsp string) string {
 	t.Helper()
 	name, _ := cl.NextEvent(t, nsp).Event()
 	return name
@@ -146,7 +146,7 @@ func nextEventName(t *testing.T, cl *livetest.Client, nsp string) string {
 // across channels (a room may have its own) nor across servers, so an
 // event that wrongly reaches a client after the sync shows in the next
 // check of that client.
-func expectDelivery(t *testing.T, what string, from *node, clients []*livetest.Client, reached func(i int) bool) {
+func expectDelivery(t *testing.T, what string, from *node, clients []*siotest.Client, reached func(i int) bool) {
 	t.Helper()
 	for i, cl := range clients {
 		if reached(i) {
@@ -167,7 +167,7 @@ func expectDelivery(t *testing.T, what string, from *node, clients []*livetest.C
 
 // expectNext checks, for each client, that the next event on nsp is
 // want[i].
-func expectNext(t *testing.T, what, nsp string, clients []*livetest.Client, want []string) {
+func expectNext(t *testing.T, what, nsp string, clients []*siotest.Client, want []string) {
 	t.Helper()
 	for i, cl := range clients {
 		if got := nextEventName(t, cl, nsp); got != want[i] {

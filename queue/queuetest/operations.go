@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/socketio-go/sio/core"
-	"github.com/socketio-go/sio/queue/internal/livetest"
+	"github.com/socketio-go/sio/internal/siotest"
 )
 
 // testBroadcast: broadcasts from one server reach the clients of every
@@ -21,9 +21,9 @@ import (
 func testBroadcast(t *testing.T, c *cluster) {
 	// Two clients per server on "/", the first of each in "red"; one per
 	// server on "/chat".
-	var clients []*livetest.Client
+	var clients []*siotest.Client
 	var sids []string
-	var chats []*livetest.Client
+	var chats []*siotest.Client
 	for _, nd := range c.nodes {
 		for j := range 2 {
 			cl, sid := nd.Connect(t, "/", "", nil)
@@ -109,7 +109,7 @@ func testBroadcast(t *testing.T, c *cluster) {
 // every server; one that does not answer leaves it to its timeout with
 // the replies that came.
 func testBroadcastWithAck(t *testing.T, c *cluster) {
-	var clients []*livetest.Client
+	var clients []*siotest.Client
 	for i, nd := range c.nodes {
 		cl, _ := nd.Connect(t, "/", "", nil)
 		reply := fmt.Sprintf("from %d", i)
@@ -181,7 +181,7 @@ func testFetchSockets(t *testing.T, c *cluster) {
 			auth, err := hs.Auth.Value(0)
 			authText, _ := json.Marshal(auth)
 			if hs.Query.Get("n") != fmt.Sprint(i) || err != nil || string(authText) != fmt.Sprintf(`{"token":"t%d"}`, i) ||
-				hs.Headers.Get("X-Test") != "queue" || hs.Address == "" || !strings.Contains(hs.URL, "n=") ||
+				hs.Headers.Get(siotest.TestHeader) != "siotest" || hs.Address == "" || !strings.Contains(hs.URL, "n=") ||
 				hs.Time.IsZero() || time.Since(hs.Time) > time.Hour {
 				t.Errorf("from %d: handshake of socket %d: %+v (auth %s, %v)", from, i, hs, authText, err)
 			}
@@ -253,7 +253,7 @@ func testRemoteSocket(t *testing.T, c *cluster) {
 // testSocketsJoinLeave: SocketsJoin and SocketsLeave act on the sockets of
 // every server.
 func testSocketsJoinLeave(t *testing.T, c *cluster) {
-	var clients []*livetest.Client
+	var clients []*siotest.Client
 	var sids []string
 	for _, nd := range c.nodes {
 		cl, sid := nd.Connect(t, "/", "", nil)
@@ -293,7 +293,7 @@ func testSocketsJoinLeave(t *testing.T, c *cluster) {
 // sockets of every server, closing their connections or only leaving the
 // namespace.
 func testDisconnectSockets(t *testing.T, c *cluster) {
-	var clients []*livetest.Client
+	var clients []*siotest.Client
 	var sids []string
 	for _, nd := range c.nodes {
 		for j := range 2 {
@@ -317,7 +317,7 @@ func testDisconnectSockets(t *testing.T, c *cluster) {
 	}
 	// Without close: the socket leaves "/", its connection stays.
 	c.nodes[2].To(sids[1]).DisconnectSockets(false)
-	clients[1].Expect(t, "a DISCONNECT packet", func(p livetest.Packet) bool { return p.Type == '1' && p.Nsp == "/" })
+	clients[1].Expect(t, "a DISCONNECT packet", func(p siotest.Packet) bool { return p.Type == '1' && p.Nsp == "/" })
 	waitFor(t, "the socket to leave", func() bool { return c.nodes[0].Of("/").Socket(sids[1]) == nil })
 	if sid := clients[1].Join(t, "/", nil); sid == sids[1] {
 		t.Errorf("joined again with the old socket id %s", sid)

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/socketio-go/sio/core"
-	"github.com/socketio-go/sio/queue/internal/livetest"
+	"github.com/socketio-go/sio/internal/siotest"
 )
 
 // RunRecovery checks connection state recovery across the servers of a
@@ -33,7 +33,7 @@ func RunRecovery(t *testing.T, newCluster func(t *testing.T) func() core.ClientM
 		srv := core.NewServer(core.Options{ClientManager: newManager(), AckTimeout: Wait, Recovery: &core.RecoveryOptions{}})
 		srv.On("join", func(s *core.Socket, room string) { s.Join(room) })
 		srv.Of(chat) // waitCount counts the servers on it too
-		c.nodes = append(c.nodes, &node{Host: livetest.Serve(srv), index: i})
+		c.nodes = append(c.nodes, &node{Host: siotest.Serve(srv), index: i})
 	}
 	c.waitCount(3)
 	a, b, d := c.nodes[0], c.nodes[1], c.nodes[2]
@@ -104,10 +104,10 @@ type session struct{ sid, pid, offset string }
 
 // joinSession joins "/" with auth and returns the CONNECT packet's sid and
 // pid.
-func joinSession(t *testing.T, c *livetest.Client, auth any) session {
+func joinSession(t *testing.T, c *siotest.Client, auth any) session {
 	t.Helper()
-	c.Send(livetest.EncodePacket('0', "/", -1, auth))
-	p := c.Expect(t, "connect", func(p livetest.Packet) bool { return p.Nsp == "/" && (p.Type == '0' || p.Type == '4') })
+	c.Send(siotest.EncodePacket('0', "/", -1, auth))
+	p := c.Expect(t, "connect", func(p siotest.Packet) bool { return p.Nsp == "/" && (p.Type == '0' || p.Type == '4') })
 	var v struct{ SID, PID string }
 	if p.Type != '0' || json.Unmarshal([]byte(p.Data), &v) != nil || v.SID == "" || v.PID == "" {
 		t.Fatalf("connect: %v", p)
@@ -117,7 +117,7 @@ func joinSession(t *testing.T, c *livetest.Client, auth any) session {
 
 // expectOffset checks that the next event is event with want (JSON) as its
 // arguments before the offset, and records the offset in s.
-func expectOffset(t *testing.T, c *livetest.Client, s *session, event, want string) {
+func expectOffset(t *testing.T, c *siotest.Client, s *session, event, want string) {
 	t.Helper()
 	p := c.NextEvent(t, "/")
 	name, args := p.Event()

@@ -9,11 +9,11 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/internal/siotest"
 	"github.com/socketio-go/sio/queue"
 	"github.com/socketio-go/sio/queue/internal/bustest"
 	"github.com/socketio-go/sio/queue/internal/faultproxy"
 	"github.com/socketio-go/sio/queue/internal/faulttest"
-	"github.com/socketio-go/sio/queue/internal/livetest"
 )
 
 // pubsubClients returns the number of connections in pub/sub mode of
@@ -126,12 +126,12 @@ func TestClassicSilentConnection(t *testing.T) {
 	}
 	defer viaProxy.Close()
 	const health = 300 * time.Millisecond
-	a := livetest.Serve(core.NewServer(core.Options{ClientManager: NewManager(direct, Options{HealthCheck: health})}))
-	b := livetest.Serve(core.NewServer(core.Options{ClientManager: NewManager(viaProxy, Options{HealthCheck: health, Logger: log})}))
+	a := siotest.Serve(core.NewServer(core.Options{ClientManager: NewManager(direct, Options{HealthCheck: health})}))
+	b := siotest.Serve(core.NewServer(core.Options{ClientManager: NewManager(viaProxy, Options{HealthCheck: health, Logger: log})}))
 	defer a.Shutdown(t)
 	defer b.Shutdown(t)
 	cl, _ := b.Connect(t, "/", "", nil)
-	bustest.WaitFor(t, "two servers", livetest.Wait, func() bool { return a.ServerCount(context.Background()) == 2 })
+	bustest.WaitFor(t, "two servers", siotest.Wait, func() bool { return a.ServerCount(context.Background()) == 2 })
 	if err := a.Emit("before"); err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func TestClassicSilentConnection(t *testing.T) {
 			}
 		}
 	}()
-	cl.Expect(t, "a broadcast after the connection was replaced", func(p livetest.Packet) bool {
+	cl.Expect(t, "a broadcast after the connection was replaced", func(p siotest.Packet) bool {
 		name, _ := p.Event()
 		return name == "marker"
 	})

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/internal/siotest"
 	"github.com/socketio-go/sio/queue/internal/bustest"
-	"github.com/socketio-go/sio/queue/internal/livetest"
 	"github.com/socketio-go/sio/queue/pymsg"
 )
 
@@ -319,11 +319,11 @@ func TestPythonWriterInterop(t *testing.T) {
 		t.Errorf("skip: %v", p)
 	}
 	send(map[string]any{"method": "enter_room", "sid": sb, "room": "green"})
-	bustest.WaitFor(t, "enter_room", livetest.Wait, func() bool { return inRoom(b, sb, "green") })
+	bustest.WaitFor(t, "enter_room", siotest.Wait, func() bool { return inRoom(b, sb, "green") })
 	send(map[string]any{"method": "leave_room", "sid": sb, "room": "green"})
-	bustest.WaitFor(t, "leave_room", livetest.Wait, func() bool { return !inRoom(b, sb, "green") })
+	bustest.WaitFor(t, "leave_room", siotest.Wait, func() bool { return !inRoom(b, sb, "green") })
 	send(map[string]any{"method": "close_room", "room": "red"})
-	bustest.WaitFor(t, "close_room", livetest.Wait, func() bool { return !inRoom(a, sa, "red") })
+	bustest.WaitFor(t, "close_room", siotest.Wait, func() bool { return !inRoom(a, sa, "red") })
 
 	// A sio server asks a client of a python server for an
 	// acknowledgement: it publishes an emit with a callback, and the
@@ -367,5 +367,5 @@ func TestPythonWriterInterop(t *testing.T) {
 	}
 
 	send(map[string]any{"method": "disconnect", "sid": sb})
-	bustest.WaitFor(t, "disconnect", livetest.Wait, func() bool { return b.Of("/").Socket(sb) == nil })
+	bustest.WaitFor(t, "disconnect", siotest.Wait, func() bool { return b.Of("/").Socket(sb) == nil })
 }

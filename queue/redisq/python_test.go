@@ -10,16 +10,16 @@ import (
 	"time"
 
 	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/internal/siotest"
 	"github.com/socketio-go/sio/queue"
 	"github.com/socketio-go/sio/queue/internal/bustest"
-	"github.com/socketio-go/sio/queue/internal/livetest"
 	"github.com/socketio-go/sio/queue/pymsg"
 	"github.com/socketio-go/sio/queue/queuetest"
 )
 
 // pyNode is a sio server in python-socketio's format.
 type pyNode struct {
-	*livetest.Host
+	*siotest.Host
 	logs *bustest.LogBuf
 }
 
@@ -37,7 +37,7 @@ func startPyNode(t *testing.T, channel string, single bool) *pyNode {
 	for _, nsp := range []string{"/", "/chat"} {
 		srv.Of(nsp).On("join", func(s *core.Socket, room string) string { s.Join(room); return "ok" })
 	}
-	n := &pyNode{Host: livetest.Serve(srv), logs: logs}
+	n := &pyNode{Host: siotest.Serve(srv), logs: logs}
 	t.Cleanup(func() { n.Shutdown(t) })
 	return n
 }
@@ -74,7 +74,7 @@ func TestPythonFormat(t *testing.T) {
 	// Broadcasts: every socket, a room, a room but one socket, binary and
 	// several arguments; each followed by a sync to everyone from the same
 	// server, which shows where the targeted event did not go.
-	step := func(what string, emit func() error, reached ...*livetest.Client) {
+	step := func(what string, emit func() error, reached ...*siotest.Client) {
 		t.Helper()
 		if err := emit(); err != nil {
 			t.Fatal(err)
@@ -82,7 +82,7 @@ func TestPythonFormat(t *testing.T) {
 		if err := a.Emit("sync"); err != nil {
 			t.Fatal(err)
 		}
-		for _, cl := range []*livetest.Client{ca, cb, cc} {
+		for _, cl := range []*siotest.Client{ca, cb, cc} {
 			want := "sync"
 			for _, r := range reached {
 				if r == cl {
@@ -128,13 +128,13 @@ func TestPythonFormat(t *testing.T) {
 
 	// enter_room, leave_room, close_room, disconnect.
 	a.Of("/").To(sb).SocketsJoin("green")
-	bustest.WaitFor(t, "enter_room", livetest.Wait, func() bool { return inRoom(b, sb, "green") })
+	bustest.WaitFor(t, "enter_room", siotest.Wait, func() bool { return inRoom(b, sb, "green") })
 	a.Of("/").To(sb).SocketsLeave("green")
-	bustest.WaitFor(t, "leave_room", livetest.Wait, func() bool { return !inRoom(b, sb, "green") })
+	bustest.WaitFor(t, "leave_room", siotest.Wait, func() bool { return !inRoom(b, sb, "green") })
 	a.Of("/").In("red").SocketsLeave("red")
-	bustest.WaitFor(t, "close_room", livetest.Wait, func() bool { return !inRoom(b, sb, "red") })
+	bustest.WaitFor(t, "close_room", siotest.Wait, func() bool { return !inRoom(b, sb, "red") })
 	a.Of("/").To(sb).DisconnectSockets(false)
-	bustest.WaitFor(t, "disconnect", livetest.Wait, func() bool { return b.Of("/").Socket(sb) == nil })
+	bustest.WaitFor(t, "disconnect", siotest.Wait, func() bool { return b.Of("/").Socket(sb) == nil })
 
 	if err := a.ServerSideEmit("x"); !errors.Is(err, pymsg.ErrUnsupported) {
 		t.Errorf("ServerSideEmit: %v, want ErrUnsupported", err)
@@ -146,7 +146,7 @@ func TestPythonFormat(t *testing.T) {
 	// A pickled message (python-socketio before 5.14) is never read.
 	pub := requireRedis(t)
 	pub.Publish(context.Background(), channel, "\x80\x04\x95...pickle")
-	bustest.WaitFor(t, "the dropped pickle logged", livetest.Wait, func() bool { return strings.Contains(b.logs.String(), "dropping undecodable message") })
+	bustest.WaitFor(t, "the dropped pickle logged", siotest.Wait, func() bool { return strings.Contains(b.logs.String(), "dropping undecodable message") })
 }
 
 func inRoom(n *pyNode, sid, room string) bool {
@@ -162,7 +162,7 @@ func inRoom(n *pyNode, sid, room string) bool {
 	return false
 }
 
-func nextEventName(t *testing.T, cl *livetest.Client) string {
+func nextEventName(t *testing.T, cl *siotest.Client) string {
 	t.Helper()
 	name, _ := cl.NextEvent(t, "/").Event()
 	return name

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/internal/siotest"
 	"github.com/socketio-go/sio/queue"
-	"github.com/socketio-go/sio/queue/internal/livetest"
 )
 
 // Op is a request of the control namespace.
@@ -104,7 +104,7 @@ func nsp(op Op) string {
 
 // Server is a sio server of an interop suite.
 type Server struct {
-	*livetest.Host
+	*siotest.Host
 	name    string
 	emitter EmitterFunc
 
@@ -140,7 +140,7 @@ func Start(t *testing.T, name string, opts core.Options, emitter EmitterFunc) *S
 	srv.Of("/control").On("op", func(ctx context.Context, _ *core.Socket, op Op) (any, error) {
 		return cs.run(ctx, srv, op)
 	})
-	cs.Host = livetest.Serve(srv)
+	cs.Host = siotest.Serve(srv)
 	t.Cleanup(func() { cs.Shutdown(t) })
 	return cs
 }

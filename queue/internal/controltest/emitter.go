@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/internal/siotest"
 	"github.com/socketio-go/sio/queue"
-	"github.com/socketio-go/sio/queue/internal/livetest"
 )
 
 // RunEmitter checks a broker's emitter against one server on m (with
@@ -25,7 +25,7 @@ func RunEmitter(t *testing.T, em *queue.Emitter, m core.ClientManager, offsets b
 		opts.Recovery = &core.RecoveryOptions{}
 	}
 	srv := core.NewServer(opts)
-	h := livetest.Serve(srv)
+	h := siotest.Serve(srv)
 	defer h.Shutdown(t)
 	srv.On("join", func(s *core.Socket, room string) { s.Join(room) })
 	srv.Of("/chat")
@@ -36,7 +36,7 @@ func RunEmitter(t *testing.T, em *queue.Emitter, m core.ClientManager, offsets b
 		got <- s
 		return nil
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), livetest.Wait)
+	ctx, cancel := context.WithTimeout(context.Background(), siotest.Wait)
 	defer cancel()
 	a, sidA := h.Connect(t, "/", "", nil)
 	b, _ := h.Connect(t, "/", "", nil)
@@ -73,7 +73,7 @@ func RunEmitter(t *testing.T, em *queue.Emitter, m core.ClientManager, offsets b
 	if err := em.In(sidA).SocketsJoin(ctx, "blue"); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(livetest.Wait)
+	deadline := time.Now().Add(siotest.Wait)
 	for len(srv.Rooms(sidA)) != 3 {
 		if time.Now().After(deadline) {
 			t.Fatalf("a is in %v, not in blue", srv.Rooms(sidA))

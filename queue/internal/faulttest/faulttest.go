@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/internal/siotest"
 	"github.com/socketio-go/sio/queue"
 	"github.com/socketio-go/sio/queue/internal/bustest"
-	"github.com/socketio-go/sio/queue/internal/livetest"
 )
 
 // Reconnect bounds the time from the broker's return to both buses being
@@ -74,7 +74,7 @@ func (l *Logs) Count(s string) int {
 // and a FetchSockets from a sees it. The caller checks its bus's log lines
 // and leaks (goleak) afterwards.
 func RunRestart(t *testing.T, newManager func() core.ClientManager, br Broker) {
-	var hosts []*livetest.Host
+	var hosts []*siotest.Host
 	defer func() { // before the caller's cleanups close the buses
 		for _, h := range hosts {
 			h.Shutdown(t)
@@ -83,10 +83,10 @@ func RunRestart(t *testing.T, newManager func() core.ClientManager, br Broker) {
 	for range 2 {
 		srv := core.NewServer(core.Options{ClientManager: newManager()})
 		srv.OnServerSideEmit("ping", func(args core.Args) []any { return []any{"pong"} })
-		hosts = append(hosts, livetest.Serve(srv))
+		hosts = append(hosts, siotest.Serve(srv))
 	}
 	a, b := hosts[0], hosts[1]
-	bustest.WaitFor(t, "both servers to count 2 servers", livetest.Wait, func() bool {
+	bustest.WaitFor(t, "both servers to count 2 servers", siotest.Wait, func() bool {
 		return a.ServerCount(context.Background()) == 2 && b.ServerCount(context.Background()) == 2
 	})
 	cl, sid := b.Connect(t, "/", "", nil)
@@ -110,9 +110,9 @@ func RunRestart(t *testing.T, newManager func() core.ClientManager, br Broker) {
 			time.Sleep(2 * time.Millisecond)
 		}
 	})
-	bustest.WaitFor(t, "broadcasts to flow", livetest.Wait, func() bool { return sent.Load() > 20 })
+	bustest.WaitFor(t, "broadcasts to flow", siotest.Wait, func() bool { return sent.Load() > 20 })
 	br.Cut()
-	bustest.WaitFor(t, "the buses to notice the outage", livetest.Wait, func() bool { return !br.Connected() })
+	bustest.WaitFor(t, "the buses to notice the outage", siotest.Wait, func() bool { return !br.Connected() })
 
 	// Requests fail instead of hanging.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*RequestTimeout)
@@ -160,7 +160,7 @@ func RunRestart(t *testing.T, newManager func() core.ClientManager, br Broker) {
 			}
 		}
 	})
-	cl.Expect(t, "a marker from a after the broker came back", func(p livetest.Packet) bool {
+	cl.Expect(t, "a marker from a after the broker came back", func(p siotest.Packet) bool {
 		name, _ := p.Event()
 		return name == "marker"
 	})
@@ -169,7 +169,7 @@ func RunRestart(t *testing.T, newManager func() core.ClientManager, br Broker) {
 	if d := time.Since(restored); d > Reconnect {
 		t.Errorf("the first broadcast after the broker came back arrived after %v", d)
 	}
-	bustest.WaitFor(t, "FetchSockets from a to see b's socket", livetest.Wait, func() bool {
+	bustest.WaitFor(t, "FetchSockets from a to see b's socket", siotest.Wait, func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*RequestTimeout)
 		defer cancel()
 		socks, err := a.FetchSockets(ctx)
