@@ -76,9 +76,12 @@ type Message struct {
 
 // Callback is the callback field of an emit: [sid, namespace, id].
 type Callback struct {
-	SID       string
+	// SID is the socket id the emit goes to.
+	SID string
+	// Namespace is the socket's namespace.
 	Namespace string
-	ID        int64
+	// ID is the acknowledgement id the sending server awaits.
+	ID int64
 }
 
 // EncodeOptions adjusts Encode for older python-socketio servers.
