@@ -99,10 +99,12 @@ const (
 	// and logs it: one line at the first drop, then at most one every 10
 	// seconds per socket, with the number dropped. This is the default.
 	RateLimitDrop RateLimitPolicy = iota
-	// RateLimitDisconnect disconnects the socket from its namespace (the
-	// client receives a DISCONNECT and does not reconnect by itself; the
-	// disconnect handler sees "server namespace disconnect") and logs it
-	// with reason "event rate limit exceeded".
+	// RateLimitDisconnect closes the socket's connection, every namespace
+	// on it, as Socket.Disconnect(true) does (the client receives a
+	// DISCONNECT and does not reconnect by itself; a new connection is
+	// subject to the handshake quotas, engineio.QuotaOptions), and logs it
+	// with reason "event rate limit exceeded". The disconnect handlers see
+	// "server namespace disconnect".
 	RateLimitDisconnect
 )
 
@@ -168,9 +170,9 @@ func (b *eventBucket) allow() bool {
 func (c *client) overLimit(s *Socket, p *parser.Packet) {
 	l := c.srv.opts.EventRateLimit
 	if l.Policy == RateLimitDisconnect {
-		c.srv.log.Info("sio: socket disconnected", "sid", s.id, "nsp", s.nsp.name, "reason", "event rate limit exceeded",
+		c.srv.log.Info("sio: connection closed", "sid", s.id, "nsp", s.nsp.name, "reason", "event rate limit exceeded",
 			"rate", l.Rate, "event", p.Event)
-		s.disconnect(ReasonServerNamespaceDisconnect)
+		c.closeAll()
 		return
 	}
 	b := s.events

@@ -118,8 +118,8 @@ func TestEventRateLimitDrop(t *testing.T) {
 	}
 }
 
-// The disconnect policy: the socket leaves its namespace, the client gets
-// a DISCONNECT, a log line names the reason.
+// The disconnect policy: the connection closes, the client gets a
+// DISCONNECT, a log line names the reason.
 func TestEventRateLimitDisconnect(t *testing.T) {
 	ts, logs, reasons := limitServer(t, core.Options{EventRateLimit: &core.EventRateLimit{Rate: 10, Policy: core.RateLimitDisconnect}})
 	var handled atomic.Int64
@@ -130,6 +130,7 @@ func TestEventRateLimitDisconnect(t *testing.T) {
 		c.EmitOn("/", "spam")
 	}
 	c.Expect(t, "DISCONNECT", func(p siotest.Packet) bool { return p.Type == '1' && p.Nsp == "/" })
+	c.WaitClosed(t)
 	if r := recv(t, reasons); r != core.ReasonServerNamespaceDisconnect {
 		t.Errorf("disconnect reason %q", r)
 	}
