@@ -277,7 +277,10 @@ type wsCloseError struct{ code int }
 
 func (e wsCloseError) Error() string { return fmt.Sprintf("websocket: close %d (normal)", e.code) }
 
-var errReadLimit = errors.New("websocket: read limit exceeded")
+var (
+	errReadLimit = errors.New("websocket: read limit exceeded")
+	errCloseSent = errors.New("websocket: close sent")
+)
 
 // fakeConn is an in-memory Conn. The test plays the client: send puts a
 // frame for the server to read, recv takes a frame the server wrote.
@@ -289,6 +292,10 @@ type fakeConn struct {
 	closed  chan struct{} // closed by Close
 	once    sync.Once
 	writes  atomic.Int64 // frames written
+	// closeSent: a close frame was written; as gorilla's Conn, no frame
+	// is written after it. wmu orders the writes, as gorilla's write lock.
+	wmu       sync.Mutex
+	closeSent bool // guarded by wmu
 
 	mu           sync.Mutex // guards the fields below
 	readDeadline time.Time
@@ -348,11 +355,19 @@ func (c *fakeConn) write(f frame, deadline time.Time) error {
 		return &net.OpError{Op: "write", Net: "tcp", Err: net.ErrClosed}
 	default:
 	}
+	c.wmu.Lock()
+	if c.closeSent {
+		c.wmu.Unlock()
+		return errCloseSent
+	}
+	c.closeSent = f.typ == wsClose
 	c.writes.Add(1)
 	if c.sink != nil {
 		c.sink(f)
+		c.wmu.Unlock()
 		return nil
 	}
+	c.wmu.Unlock()
 	timeout, stop := deadlineTimer(deadline)
 	defer stop()
 	select {
