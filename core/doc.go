@@ -45,6 +45,18 @@
 // namespaces have no handler for (python-socketio's lookup order). RegisterNamespace
 // registers a struct's On<Event> methods (class-based namespaces).
 //
+// # Limits
+//
+// Besides the Engine.IO bounds (see package engineio), a connection is
+// bounded by: ConnectTimeout (45 s to join a namespace), Limits (10
+// attachments per packet, event names and namespaces of 1024 bytes), the
+// bytes a binary packet holds while its attachments arrive
+// (Engine.MaxHTTPBufferSize) and the time it may wait for them
+// (AttachmentTimeout, 20 s), and MaxPendingEvents (1024 events waiting for
+// a busy socket's handler). Over one of them the connection closes, with
+// "parse error" or "transport error" and one log line. EventRateLimit,
+// off by default, bounds the rate of each socket's events.
+//
 // # Broadcasting and scaling out
 //
 // Broadcasts (Server.To, Namespace.Except, Socket.Broadcast ...) encode
