@@ -339,12 +339,13 @@ func JoinMessage(h Header, data []byte) ([]byte, error) {
 
 // jsonToMsgpack transcodes one JSON value to MessagePack: integers that
 // fit in 64 bits as integers, other numbers as float64, as notepack and
-// @msgpack/msgpack encode a JavaScript value.
+// @msgpack/msgpack encode a JavaScript value, and the members of each
+// object in their order (JSON.parse keeps it).
 func jsonToMsgpack(b []byte) ([]byte, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
+	v, err := decodeJSONOrdered(dec, 0)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidMessage, err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
@@ -358,6 +359,60 @@ func jsonToMsgpack(b []byte) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// jsonMember is a member of a JSON object, in jsonObject's order.
+type jsonMember struct {
+	key   string
+	value any
+}
+
+// jsonObject is a JSON object with its members in their order.
+type jsonObject []jsonMember
+
+// decodeJSONOrdered reads the next JSON value from dec: objects as
+// jsonObject, arrays as []any, numbers as json.Number.
+func decodeJSONOrdered(dec *json.Decoder, depth int) (any, error) {
+	if depth > maxDepth {
+		return nil, errors.New("nested too deep")
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	d, ok := tok.(json.Delim)
+	if !ok {
+		return tok, nil
+	}
+	switch d {
+	case '{':
+		obj := jsonObject{}
+		for dec.More() {
+			k, err := dec.Token()
+			if err != nil {
+				return nil, err
+			}
+			v, err := decodeJSONOrdered(dec, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			obj = append(obj, jsonMember{key: k.(string), value: v}) // json.Decoder gives keys as strings
+		}
+		_, err = dec.Token() // '}'
+		return obj, err
+	case '[':
+		arr := []any{}
+		for dec.More() {
+			v, err := decodeJSONOrdered(dec, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			arr = append(arr, v)
+		}
+		_, err = dec.Token() // ']'
+		return arr, err
+	}
+	return nil, fmt.Errorf("unexpected %v", d)
 }
 
 func encodeJSONValue(enc *msgpack.Encoder, v any) error {
@@ -387,15 +442,15 @@ func encodeJSONValue(enc *msgpack.Encoder, v any) error {
 			}
 		}
 		return nil
-	case map[string]any:
+	case jsonObject:
 		if err := enc.EncodeMapLen(len(v)); err != nil {
 			return err
 		}
-		for k, e := range v {
-			if err := enc.EncodeString(k); err != nil {
+		for _, m := range v {
+			if err := enc.EncodeString(m.key); err != nil {
 				return err
 			}
-			if err := encodeJSONValue(enc, e); err != nil {
+			if err := encodeJSONValue(enc, m.value); err != nil {
 				return err
 			}
 		}
