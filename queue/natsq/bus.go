@@ -337,9 +337,10 @@ func (b *Bus) unsubscribe(s *subscription) {
 	}
 }
 
-// Close implements queue.Bus: it ends the subscriptions, closes the
-// connection (unless the caller owns it, NewWithConn) and waits for the
-// running callbacks, so it must not be called from one.
+// Close implements queue.Bus: it ends the subscriptions, sends what was
+// published (for a second at most) and closes the connection (unless the
+// caller owns it, NewWithConn), and waits for the running callbacks, so
+// it must not be called from one.
 func (b *Bus) Close() error {
 	b.mu.Lock()
 	if b.closed {
@@ -360,6 +361,9 @@ func (b *Bus) Close() error {
 		}
 	}
 	if b.own {
+		if b.nc.IsConnected() {
+			_ = b.nc.FlushTimeout(time.Second) // what was published reaches the server
+		}
 		b.nc.Close()
 	}
 	b.running.Wait()
