@@ -106,7 +106,7 @@ func TestEmit(t *testing.T) {
 	if err := json.Unmarshal([]byte(m.Payload), &py); err != nil || py["method"] != "emit" || py["event"] != "news" || py["namespace"] != "/chat" {
 		t.Errorf("python: %s on %s: %v", m.Payload, m.Channel, err)
 	}
-	if err := run("nats://x", "/", "", []string{"e"}); err == nil || !strings.Contains(err.Error(), "no broker") {
+	if err := run("mqtt://x", "/", "", []string{"e"}); err == nil || !strings.Contains(err.Error(), "no broker") {
 		t.Errorf("unknown scheme: %v", err)
 	}
 }
