@@ -144,28 +144,8 @@ func RunRestart(t *testing.T, newManager func() core.ClientManager, br Broker) {
 	wg.Wait()
 
 	// Resubscribed: a's broadcasts reach b's client again (the ticks of
-	// the outage may or may not have). Markers go out until one arrives:
-	// b's subscription may reach the broker after a's first ones.
-	markers := make(chan struct{})
-	var mwg sync.WaitGroup
-	mwg.Go(func() {
-		t := time.NewTicker(50 * time.Millisecond)
-		defer t.Stop()
-		for {
-			_ = a.Emit("marker")
-			select {
-			case <-markers:
-				return
-			case <-t.C:
-			}
-		}
-	})
-	cl.Expect(t, "a marker from a after the broker came back", func(p siotest.Packet) bool {
-		name, _ := p.Event()
-		return name == "marker"
-	})
-	close(markers)
-	mwg.Wait()
+	// the outage may or may not have).
+	EmitUntilReceived(t, a.Server, cl, "marker")
 	if d := time.Since(restored); d > Reconnect {
 		t.Errorf("the first broadcast after the broker came back arrived after %v", d)
 	}
@@ -175,4 +155,27 @@ func RunRestart(t *testing.T, newManager func() core.ClientManager, br Broker) {
 		socks, err := a.FetchSockets(ctx)
 		return err == nil && len(socks) == 1 && socks[0].ID == sid
 	})
+}
+
+// EmitUntilReceived broadcasts event from srv every 50ms until cl gets
+// it (within siotest.Wait): after a reconnection, the receiving server's
+// subscription may reach the broker after the first broadcasts.
+func EmitUntilReceived(t *testing.T, srv *core.Server, cl *siotest.Client, event string) {
+	t.Helper()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			_ = srv.Emit(event)
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+		}
+	})
+	defer func() { close(stop); wg.Wait() }()
+	cl.ExpectEvent(t, "/", event)
 }
