@@ -16,6 +16,7 @@ import (
 	"github.com/socketio-go/sio/adminui"
 	"github.com/socketio-go/sio/core"
 	"github.com/socketio-go/sio/core/parser"
+	"github.com/socketio-go/sio/internal/tooltest"
 	"github.com/socketio-go/sio/queue"
 )
 
@@ -43,10 +44,7 @@ func requireAdminUI(t *testing.T) string {
 	t.Helper()
 	node := requireNode(t)
 	if _, err := os.Stat(filepath.Join(adminNodeModules, "@socket.io", "admin-ui", "ui", "dist", "index.html")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("compat/adminui/node_modules is missing: run `npm ci` in compat/adminui (%v)", err)
-		}
-		t.Skipf("compat/adminui/node_modules is missing: run `npm ci` in compat/adminui (%v)", err)
+		tooltest.Missing(t, "compat/adminui/node_modules is missing: run `npm ci` in compat/adminui (%v)", err)
 	}
 	return node
 }

@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/socketio-go/sio/internal/tooltest"
 )
 
 // The browser tests: the example programs (examples/*), built and started
@@ -79,16 +81,9 @@ func TestBrowserStatic(t *testing.T) {
 func requireBrowser(t *testing.T) (node, chromium string) {
 	t.Helper()
 	node = requireNode(t)
-	missing := func(format string, args ...any) {
-		t.Helper()
-		if os.Getenv("CI") == "true" {
-			t.Fatalf(format, args...)
-		}
-		t.Skipf(format, args...)
-	}
 	for _, f := range []string{filepath.Join("node_modules", "playwright-core", "package.json"), filepath.Join(clientPackage, "dist", "socket.io.min.js")} {
 		if _, err := os.Stat(f); err != nil {
-			missing("compat/node_modules is incomplete: run `npm ci` in compat/ (%v)", err)
+			tooltest.Missing(t, "compat/node_modules is incomplete: run `npm ci` in compat/ (%v)", err)
 		}
 	}
 	chromium = os.Getenv("CHROMIUM_PATH")
@@ -96,7 +91,7 @@ func requireBrowser(t *testing.T) (node, chromium string) {
 		chromium = "/usr/bin/chromium"
 	}
 	if _, err := exec.LookPath(chromium); err != nil {
-		missing("Chromium is not installed (%v): apt-get install chromium, or set CHROMIUM_PATH", err)
+		tooltest.Missing(t, "Chromium is not installed (%v): apt-get install chromium, or set CHROMIUM_PATH", err)
 	}
 	return node, chromium
 }

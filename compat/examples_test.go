@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/socketio-go/sio/internal/tooltest"
 )
 
 // The example programs (examples/*) run as a user runs them: built with go
@@ -75,7 +77,7 @@ func startExample(t *testing.T, cmd *exec.Cmd) *example {
 	ex := &example{t: t, cmd: cmd, done: make(chan struct{}), more: make(chan struct{}, 1)}
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, pw
-	setProcessGroup(cmd)
+	tooltest.ProcessGroup(cmd)
 	cmd.WaitDelay = 10 * time.Second
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %v: %v", cmd.Args, err)
@@ -160,7 +162,7 @@ func (ex *example) stop() {
 		return
 	default:
 	}
-	if err := interruptGroup(ex.cmd); err != nil {
+	if err := tooltest.InterruptGroup(ex.cmd); err != nil {
 		ex.t.Errorf("interrupt %v: %v", ex.cmd.Args, err)
 	}
 	select {

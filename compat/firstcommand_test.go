@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/socketio-go/sio/internal/tooltest"
 )
 
 // TestFirstCommand checks the README's promise on a fresh machine: in a
@@ -18,16 +20,9 @@ import (
 // Chromium pages chat on it (compat/browser/chat.mjs).
 func TestFirstCommand(t *testing.T) {
 	requireBrowser(t)
-	missing := func(format string, args ...any) {
-		t.Helper()
-		if os.Getenv("CI") == "true" {
-			t.Fatalf(format, args...)
-		}
-		t.Skipf(format, args...)
-	}
 	top, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
 	if err != nil {
-		missing("not in a git checkout (%v): the test clones the repository", err)
+		tooltest.Missing(t, "not in a git checkout (%v): the test clones the repository", err)
 	}
 	repo := strings.TrimSpace(string(top))
 	head, err := exec.Command("git", "-C", repo, "rev-parse", "HEAD").Output()

@@ -5,8 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -24,7 +22,7 @@ import (
 )
 
 // TestMetrics: package metrics on a live server driven by real
-// socket.io-client connections (compat/metrics/scenario.mjs, a fixed
+// socket.io-client connections (compat/metrics/scenario.test.mjs, a fixed
 // sequence: sessions on both transports and an upgrade, three namespaces,
 // two refusals, events with acknowledgements both ways, one unanswered, a
 // broadcast, disconnections, bad requests). The metrics are then scraped
@@ -75,13 +73,7 @@ func TestMetrics(t *testing.T) {
 	defer ts.Close()
 	defer srv.Shutdown(context.Background())
 
-	ctx, cancel := context.WithTimeout(context.Background(), nodeSuiteTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "metrics/scenario.mjs")
-	cmd.Env = append(os.Environ(), "BASE_URL="+ts.URL)
-	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "scenario done") {
-		t.Fatalf("scenario: %v\n%s", err, out)
-	}
+	runNodeTests(t, node, []string{"BASE_URL=" + ts.URL}, "metrics/scenario.test.mjs")
 	// The last sessions and sockets close on the server's side after the
 	// client's last step: wait until the gauges say so and the five
 	// disconnections are counted (a condition, not a timed assertion).

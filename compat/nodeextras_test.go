@@ -7,6 +7,7 @@ import (
 
 	"github.com/socketio-go/sio/core"
 	"github.com/socketio-go/sio/core/engineio"
+	"github.com/socketio-go/sio/internal/tooltest"
 	"github.com/socketio-go/sio/queue"
 )
 
@@ -22,7 +23,7 @@ import (
 // Run it with: go test ./compat/ -run NodeExtras -v
 func TestNodeExtras(t *testing.T) {
 	node := requireNode(t)
-	files := nodeTestFiles(t, "nodeextras", "NX_FILES")
+	files := tooltest.NodeTestFiles(t, "nodeextras", "NX_FILES")
 	// The same suite against every adapter: net/http, Gin, Echo, Fiber.
 	for _, h := range selectedHosts() {
 		t.Run(h.name, func(t *testing.T) {
@@ -47,7 +48,7 @@ func TestNodeExtras(t *testing.T) {
 // Run it with: go test ./compat/ -run NodeExtrasCluster -v
 func TestNodeExtrasCluster(t *testing.T) {
 	node := requireNode(t)
-	files := nodeTestFiles(t, filepath.Join("nodeextras", "cluster"), "NX_CLUSTER_FILES")
+	files := tooltest.NodeTestFiles(t, filepath.Join("nodeextras", "cluster"), "NX_CLUSTER_FILES")
 	bus := queue.NewMemoryBus()
 	t.Cleanup(func() { _ = bus.Close() }) // after the servers' shutdown
 	opts := func() core.Options {

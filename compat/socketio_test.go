@@ -3,6 +3,8 @@ package compat
 import (
 	"testing"
 	"time"
+
+	"github.com/socketio-go/sio/internal/tooltest"
 )
 
 // The interop suite for Socket.IO: the official socket.io-client 4.8 from
@@ -15,7 +17,7 @@ import (
 // servers at debug level.)
 func TestSocketIOClient(t *testing.T) {
 	node := requireNode(t)
-	files := nodeTestFiles(t, "socketio", "SIO_FILES")
+	files := tooltest.NodeTestFiles(t, "socketio", "SIO_FILES")
 	// The same suite against every adapter: net/http, Gin, Echo, Fiber.
 	for _, h := range selectedHosts() {
 		t.Run(h.name, func(t *testing.T) {

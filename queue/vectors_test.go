@@ -21,6 +21,7 @@ import (
 
 	"github.com/socketio-go/sio/core"
 	"github.com/socketio-go/sio/core/parser"
+	"github.com/socketio-go/sio/internal/tooltest"
 )
 
 // nodeVector is one message of testdata/node-vectors.json, written by
@@ -439,34 +440,12 @@ func checkFetched(t *testing.T, form string, data any, requestID string) *core.R
 	return rs
 }
 
-// requireNode returns the node binary and the folder of the vectors
-// script, after checking its npm dependencies are installed; the test is
-// skipped when either is missing, or fails under CI=true.
-func requireNode(t *testing.T) (node, dir string) {
-	t.Helper()
-	missing := func(format string, args ...any) {
-		t.Helper()
-		if os.Getenv("CI") == "true" {
-			t.Fatalf(format, args...)
-		}
-		t.Skipf(format, args...)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		missing("node is not installed (%v)", err)
-	}
-	dir = filepath.Join("testdata", "node")
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@socket.io", "redis-adapter", "package.json")); err != nil {
-		missing("queue/testdata/node/node_modules is missing: run `npm ci` there (%v)", err)
-	}
-	return node, dir
-}
-
 // runNode runs the vectors script with args and stdin, and returns its
 // output.
 func runNode(t *testing.T, stdin []byte, args ...string) []byte {
 	t.Helper()
-	node, dir := requireNode(t)
+	dir := filepath.Join("testdata", "node")
+	node := tooltest.RequireNode(t, dir, "@socket.io/redis-adapter/package.json")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, append([]string{"vectors.mjs"}, args...)...)

@@ -10,16 +10,11 @@ import { test, describe, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { io } from "socket.io-client";
 import msgpackParser from "socket.io-msgpack-parser";
+import { WAIT_MS as TIMEOUT, required as requiredEnv } from "../nodekit/kit.mjs";
 
-function required(name) {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run this from go test ./compat/ -run AdminUI`);
-  return v;
-}
-
+const required = (name) => requiredEnv(name, "go test ./compat/ -run AdminUI");
 const base = required("BASE_URL");
 const login = { username: required("ADMIN_USER"), password: required("ADMIN_PASSWORD") };
-const TIMEOUT = 10_000;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const FEATURES = ["EMIT", "JOIN", "LEAVE", "DISCONNECT", "MJOIN", "MLEAVE", "MDISCONNECT"];
 

@@ -4,15 +4,13 @@
 import path from "node:path";
 import { before, after } from "node:test";
 import { chromium } from "playwright-core";
+import { required as requiredEnv } from "../nodekit/kit.mjs";
 
 // Every wait in the tests is for a condition on a page, bounded by this.
 export const TIMEOUT = 15_000;
 
-export function required(name) {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run this from go test ./compat/ -run Browser`);
-  return v;
-}
+// required returns the environment variable name the Go test sets.
+export const required = (name) => requiredEnv(name, "go test ./compat/ -run Browser");
 
 export const shots = required("SCREENSHOT_DIR");
 

@@ -15,19 +15,14 @@
 
 import assert from "node:assert/strict";
 import { Socket } from "engine.io-client";
+import { WAIT_MS, required } from "../nodekit/kit.mjs";
 
-export const BASE_URL = process.env.EIO_URL;
+export { WAIT_MS };
+
+export const BASE_URL = required("EIO_URL");
 export const PATH = process.env.EIO_PATH || "/engine.io/";
 export const HB_PATH = process.env.EIO_HB_PATH || "/heartbeat/";
 export const SMALL_PATH = process.env.EIO_SMALL_PATH || "/small/";
-
-if (!BASE_URL) {
-  throw new Error("EIO_URL is not set: run these tests through `go test ./compat/`");
-}
-
-// Upper bound for any single wait in a test; every test also has its own
-// node:test timeout.
-export const WAIT_MS = 10_000;
 
 // The three ways of connecting under test.
 export const MODES = [

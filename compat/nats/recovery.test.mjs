@@ -9,30 +9,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { io as ioc } from "socket.io-client";
+import { clients } from "../nodekit/cluster.mjs";
+import { waitFor } from "../nodekit/kit.mjs";
 
+const { Control } = clients(ioc);
 const [urlA, urlB] = (process.env.SIO_GO_URLS || "").split(",");
 
-async function control(url) {
-  const socket = ioc(url + "/control", { transports: ["websocket"], reconnection: false, forceNew: true });
-  await once(socket, "connect");
-  return {
-    socket,
-    async op(op) {
-      const out = await socket.timeout(15000).emitWithAck("op", op);
-      if (out && out.error) throw new Error(`${url} ${op.op}: ${out.error}`);
-      return out;
-    },
-  };
-}
-
-// waitFor polls cond (which may be async) for up to ms.
-async function waitFor(what, cond, ms = 10000) {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+// control connects the control client of the server at url.
+const control = (url) => new Control({ name: url, url }).connect();
 
 test("a client that loses its connection to one server recovers its session and missed broadcasts on another", async () => {
   assert.ok(urlA && urlB, "SIO_GO_URLS must name two servers");

@@ -9,6 +9,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Emitter } from "@socket.io/postgres-emitter";
 import { startNode, newPool, args, Peer, Control } from "./peer.mjs";
+import { joinCluster, sel, waitRooms as waitRoomsOf, waitEvents as waitEventsOf } from "../nodekit/cluster.mjs";
 
 const pgUrl = process.env.SIO_PG_URL;
 const prefix = process.env.SIO_PREFIX;
@@ -22,28 +23,18 @@ const red = [0, 3, 4, 7]; // clients in room "red": one on each server
 const blue = [1, 2, 5, 6];
 const isGo = (i) => i < 4; // clients 0-3 are on the sio servers
 
+// waitRooms and waitEvents: see compat/nodekit/cluster.mjs.
+const waitRooms = (extra) => waitRoomsOf(clients, red, extra);
+const waitEvents = (want, which) => waitEventsOf(controls, want, which);
+
 before(async () => {
   assert.equal(goURLs.length, 2, "SIO_GO_URLS must name the two sio servers");
   nodes = [];
   for (const name of ["node1", "node2"]) nodes.push(await startNode({ name, pgUrl, prefix, table, app }));
   servers = [{ name: "go1", url: goURLs[0] }, { name: "go2", url: goURLs[1] }, ...nodes];
-  controls = await Promise.all(servers.map((s) => new Control(s).connect()));
-  clients = [];
-  for (const [i, s] of servers.entries()) {
-    for (const j of [0, 1]) clients.push(await new Peer(s, `c${2 * i + j}`).connect());
-  }
-  for (const i of red) await clients[i].call("join", "red");
-  for (const i of blue) await clients[i].call("join", "blue");
-  for (const [i, c] of clients.entries()) await c.call("setData", { name: c.name, index: i });
+  ({ controls, clients } = await joinCluster({ servers, Peer, Control, red, blue }));
   emitterPool = newPool(pgUrl, app, 1);
   emitter = new Emitter(emitterPool, "/", { channelPrefix: prefix, tableName: table });
-  // Every server counts the four (heartbeats) before the operations run.
-  for (const c of controls) {
-    for (let n = 0; (await c.op({ op: "serverCount" })) !== servers.length; n++) {
-      assert.ok(n < 200, `${c.server.name} never counts ${servers.length} servers`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 });
 
 after(async () => {
@@ -168,42 +159,6 @@ for (const [origin, name] of names.entries()) {
   });
 }
 
-// waitRooms waits until each client's extra rooms (besides its own id
-// and red or blue) are extra(i).
-async function waitRooms(extra) {
-  for (const [i, c] of clients.entries()) {
-    const want = [c.id, red.includes(i) ? "red" : "blue", ...extra(i)].sort();
-    let rooms;
-    for (let n = 0; n < 100; n++) {
-      rooms = await c.call("rooms");
-      if (JSON.stringify(rooms) === JSON.stringify(want)) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    assert.deepEqual(rooms, want, `client ${i} rooms`);
-  }
-}
-
-// waitEvents waits until each server has received the server-side events
-// want(i), in order.
-async function waitEvents(want, which = () => true) {
-  for (const [i, c] of controls.entries()) {
-    if (!which(i)) continue;
-    let got = [];
-    for (let n = 0; n < 100 && got.length < want(i).length; n++) {
-      got.push(...(await c.op({ op: "serverEvents" })));
-      if (got.length < want(i).length) await new Promise((r) => setTimeout(r, 20));
-    }
-    assert.deepEqual(got, want(i), `server ${servers[i].name} events`);
-  }
-}
-
-function sel(e, o) {
-  let b = e;
-  if (o.rooms && o.rooms.length) b = b.to(o.rooms);
-  if (o.except && o.except.length) b = b.except(o.except);
-  if (o.volatile) b = b.volatile;
-  return b;
-}
 
 // The emitters. @socket.io/postgres-emitter 0.1.1 publishes its messages
 // without "nsp", and @socket.io/postgres-adapter 0.5.0 hands a message to

@@ -6,6 +6,9 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startNode, Peer, Control } from "./peer.mjs";
+import { joinCluster, waitRooms as waitRoomsOf, waitEvents as waitEventsOf } from "../nodekit/cluster.mjs";
+
+export { sel } from "../nodekit/cluster.mjs";
 
 export const redisUrl = process.env.SIO_REDIS_URL;
 export const key = process.env.SIO_KEY;
@@ -36,21 +39,7 @@ export function clusterSuite({ format, emitters }) {
     assert.equal(goURLs.length, 2, "SIO_GO_URLS must name the two sio servers");
     node = await startNode({ name: "node", redisUrl, key, format });
     servers = [{ name: "go1", url: goURLs[0] }, { name: "go2", url: goURLs[1] }, node];
-    controls = await Promise.all(servers.map((s) => new Control(s).connect()));
-    clients = [];
-    for (const [i, s] of servers.entries()) {
-      for (const j of [0, 1]) clients.push(await new Peer(s, `c${2 * i + j}`).connect());
-    }
-    for (const i of red) await clients[i].call("join", "red");
-    for (const i of blue) await clients[i].call("join", "blue");
-    for (const [i, c] of clients.entries()) await c.call("setData", { name: c.name, index: i });
-    // Every server counts the three before the operations run.
-    for (const c of controls) {
-      for (let n = 0; (await c.op({ op: "serverCount" })) !== 3; n++) {
-        assert.ok(n < 100, `${c.server.name} never counts 3 servers`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
+    ({ controls, clients } = await joinCluster({ servers, Peer, Control, red, blue }));
   });
 
   after(async () => {
@@ -164,33 +153,9 @@ export function clusterSuite({ format, emitters }) {
     });
   }
 
-  // waitRooms waits until each client's extra rooms (besides its own id
-  // and red or blue) are extra(i).
-  async function waitRooms(extra) {
-    for (const [i, c] of clients.entries()) {
-      const want = [c.id, red.includes(i) ? "red" : "blue", ...extra(i)].sort();
-      let rooms;
-      for (let n = 0; n < 100; n++) {
-        rooms = await c.call("rooms");
-        if (JSON.stringify(rooms) === JSON.stringify(want)) break;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      assert.deepEqual(rooms, want, `client ${i} rooms`);
-    }
-  }
-
-  // waitEvents waits until each server has received the server-side events
-  // want(i), in order.
-  async function waitEvents(want) {
-    for (const [i, c] of controls.entries()) {
-      let got = [];
-      for (let n = 0; n < 100 && got.length < want(i).length; n++) {
-        got.push(...(await c.op({ op: "serverEvents" })));
-        if (got.length < want(i).length) await new Promise((r) => setTimeout(r, 20));
-      }
-      assert.deepEqual(got, want(i), `server ${servers[i].name} events`);
-    }
-  }
+  // waitRooms and waitEvents: see compat/nodekit/cluster.mjs.
+  const waitRooms = (extra) => waitRoomsOf(clients, red, extra);
+  const waitEvents = (want) => waitEventsOf(controls, want);
 
   for (const em of emitters(() => controls)) {
     test(`${em.name}: emit, rooms, except, binary and volatile reach the clients of every server`, async () => {
@@ -221,13 +186,3 @@ export function clusterSuite({ format, emitters }) {
     });
   }
 }
-
-// sel applies the rooms, except and volatile of o to a Node.js emitter.
-export function sel(e, o) {
-  let b = e;
-  if (o.rooms && o.rooms.length) b = b.to(o.rooms);
-  if (o.except && o.except.length) b = b.except(o.except);
-  if (o.volatile) b = b.volatile;
-  return b;
-}
-

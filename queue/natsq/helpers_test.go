@@ -15,6 +15,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"go.uber.org/goleak"
+
+	"github.com/socketio-go/sio/internal/tooltest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -23,16 +25,6 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // runs; SIO_NATS_URL overrides it. Tests only use subjects, streams and
 // buckets under their own prefix (testPrefix).
 const defaultNATSURL = "nats://127.0.0.1:4222"
-
-// missing skips the test, or fails it under CI=true, where every
-// integration test must run.
-func missing(t testing.TB, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
-}
 
 // natsURL returns the URL of the shared NATS server, after checking that
 // it answers; it skips the test (fails it under CI=true) when it does not.
@@ -44,7 +36,7 @@ func natsURL(t testing.TB) string {
 	}
 	nc, err := nats.Connect(u, nats.Timeout(3*time.Second))
 	if err != nil {
-		missing(t, "no NATS server at %s (%v): start nats-server -js or set SIO_NATS_URL", u, err)
+		tooltest.Missing(t, "no NATS server at %s (%v): start nats-server -js or set SIO_NATS_URL", u, err)
 	}
 	nc.Close()
 	return u
@@ -92,7 +84,7 @@ func startNATSServer(t testing.TB, args ...string) *natsServer {
 	bin, err := exec.LookPath("nats-server")
 	if err != nil {
 		if _, serr := os.Stat("/usr/sbin/nats-server"); serr != nil {
-			missing(t, "nats-server is not installed (%v): apt-get install nats-server", err)
+			tooltest.Missing(t, "nats-server is not installed (%v): apt-get install nats-server", err)
 		}
 		bin = "/usr/sbin/nats-server"
 	}

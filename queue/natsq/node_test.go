@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/internal/tooltest"
 	"github.com/socketio-go/sio/queue"
 	"github.com/socketio-go/sio/queue/internal/controltest"
 )
@@ -15,7 +16,7 @@ const nodeDir = "../../compat/nats"
 // loses its connection to one of two servers on JetStreamBuses, misses
 // broadcasts, and recovers its session on the other.
 func TestNodeRecovery(t *testing.T) {
-	node := controltest.RequireNode(t, nodeDir, "socket.io-client/package.json")
+	node := tooltest.RequireNode(t, nodeDir, "socket.io-client/package.json")
 	url := natsURL(t)
 	prefix, jopts := testPrefix(t), testJetStream(t, url)
 	var urls string
@@ -27,5 +28,6 @@ func TestNodeRecovery(t *testing.T) {
 		}
 		urls += s.HTTP.URL
 	}
-	controltest.RunNode(t, node, nodeDir, "recovery.test.mjs", "SIO_GO_URLS="+urls)
+	tooltest.RunNode(t, node, tooltest.NodeRun{Dir: nodeDir, Files: []string{"recovery.test.mjs"}, Concurrency: 1,
+		Env: []string{"SIO_GO_URLS=" + urls}})
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"go.uber.org/goleak"
+
+	"github.com/socketio-go/sio/internal/tooltest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -19,16 +21,6 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // database test); SIO_PG_URL overrides it. Tests use channels, tables and
 // application names of their own (testName) and never touch the others.
 const defaultPGURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-
-// missing skips the test, or fails it under CI=true, where every
-// integration test must run.
-func missing(t testing.TB, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
-}
 
 // pgURL returns the URL of the shared PostgreSQL, after checking that it
 // answers; it skips the test (fails it under CI=true) when it does not.
@@ -42,7 +34,7 @@ func pgURL(t testing.TB) string {
 	defer cancel()
 	c, err := pgx.Connect(ctx, u)
 	if err != nil {
-		missing(t, "no PostgreSQL at %s (%v): start it or set SIO_PG_URL", u, err)
+		tooltest.Missing(t, "no PostgreSQL at %s (%v): start it or set SIO_PG_URL", u, err)
 	}
 	_ = c.Close(ctx)
 	return u

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/internal/tooltest"
 	"github.com/socketio-go/sio/queue"
 	"github.com/socketio-go/sio/queue/internal/controltest"
 )
@@ -20,7 +21,7 @@ const nodeDir = "../../compat/postgres"
 // each server checked on the clients of all four, then
 // @socket.io/postgres-emitter and sio's Emitter.
 func TestNodeInterop(t *testing.T) {
-	node := controltest.RequireNode(t, nodeDir, "@socket.io/postgres-adapter/package.json")
+	node := tooltest.RequireNode(t, nodeDir, "@socket.io/postgres-adapter/package.json")
 	dbURL := pgURL(t)
 	prefix, opts := testName(t), testOptions(t, dbURL)
 	em, err := NewEmitter(t.Context(), dbURL, opts, queue.EmitterOptions{ChannelPrefix: prefix})
@@ -37,7 +38,6 @@ func TestNodeInterop(t *testing.T) {
 		m := NewManager(newBus(t, dbURL, opts), queue.Options{ChannelPrefix: prefix})
 		urls = append(urls, controltest.Start(t, name, core.Options{ClientManager: m}, emit).HTTP.URL)
 	}
-	controltest.RunNode(t, node, nodeDir, "cluster.test.mjs", "DEBUG="+os.Getenv("SIO_NODE_DEBUG"),
-		"SIO_PG_URL="+dbURL, "SIO_PREFIX="+prefix, "SIO_TABLE="+opts.TableName,
-		"SIO_APP="+opts.ApplicationName, "SIO_GO_URLS="+strings.Join(urls, ","))
+	tooltest.RunNode(t, node, tooltest.NodeRun{Dir: nodeDir, Files: []string{"cluster.test.mjs"}, Concurrency: 1,
+		Env: []string{"DEBUG=" + os.Getenv("SIO_NODE_DEBUG"), "SIO_PG_URL=" + dbURL, "SIO_PREFIX=" + prefix, "SIO_TABLE=" + opts.TableName, "SIO_APP=" + opts.ApplicationName, "SIO_GO_URLS=" + strings.Join(urls, ",")}})
 }

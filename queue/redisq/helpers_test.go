@@ -16,22 +16,14 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/socketio-go/sio/internal/tooltest"
 )
 
 // The shared Redis every machine of the project runs; SIO_REDIS_URL
 // overrides it. Tests only use keys and channels under their own
 // prefix (testPrefix) and never flush it.
 const defaultRedisURL = "redis://127.0.0.1:6379/0"
-
-// missing skips the test, or fails it under CI=true, where every
-// integration test must run.
-func missing(t testing.TB, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
-}
 
 // redisURL returns the URL of the shared Redis.
 func redisURL() string {
@@ -54,7 +46,7 @@ func requireRedis(t testing.TB) redis.UniversalClient {
 	defer cancel()
 	if err := c.Ping(ctx).Err(); err != nil {
 		_ = c.Close()
-		missing(t, "no Redis at %s (%v): start redis-server or set SIO_REDIS_URL", redisURL(), err)
+		tooltest.Missing(t, "no Redis at %s (%v): start redis-server or set SIO_REDIS_URL", redisURL(), err)
 	}
 	t.Cleanup(func() { _ = c.Close() })
 	return c
@@ -88,7 +80,7 @@ func startRedisServer(t testing.TB) *redisServer {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
-		missing(t, "redis-server is not installed (%v): apt-get install redis-server", err)
+		tooltest.Missing(t, "redis-server is not installed (%v): apt-get install redis-server", err)
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

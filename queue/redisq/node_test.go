@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/internal/tooltest"
 	"github.com/socketio-go/sio/queue/internal/controltest"
 )
 
@@ -14,7 +15,7 @@ import (
 // each server checked on the clients of all three, then
 // @socket.io/redis-emitter and sio's Emitter.
 func TestNodeClassicInterop(t *testing.T) {
-	node := controltest.RequireNode(t, nodePeers, nodeMarker)
+	node := tooltest.RequireNode(t, nodePeers, nodeMarker)
 	client := requireRedis(t)
 	key := testPrefix(t)
 	var urls []string
@@ -25,6 +26,6 @@ func TestNodeClassicInterop(t *testing.T) {
 		}
 		urls = append(urls, controltest.Start(t, name, core.Options{ClientManager: NewManager(client, Options{Key: key})}, em).HTTP.URL)
 	}
-	controltest.RunNode(t, node, nodePeers, "classic.test.mjs",
-		"SIO_REDIS_URL="+redisURL(), "SIO_KEY="+key, "SIO_GO_URLS="+strings.Join(urls, ","))
+	tooltest.RunNode(t, node, tooltest.NodeRun{Dir: nodePeers, Files: []string{"classic.test.mjs"}, Concurrency: 1,
+		Env: []string{"SIO_REDIS_URL=" + redisURL(), "SIO_KEY=" + key, "SIO_GO_URLS=" + strings.Join(urls, ",")}})
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/socketio-go/sio/core"
 	"github.com/socketio-go/sio/internal/siotest"
+	"github.com/socketio-go/sio/internal/tooltest"
 	"github.com/socketio-go/sio/queue/internal/bustest"
 	"github.com/socketio-go/sio/queue/pymsg"
 )
@@ -38,7 +39,7 @@ func requirePython(t *testing.T) string {
 		}
 		tried = append(tried, path+": "+strings.TrimSpace(string(out)))
 	}
-	missing(t, "no python3 with python-socketio, aiohttp and redis: apt-get install python3-socketio python3-aiohttp python3-redis (tried %q)", tried)
+	tooltest.Missing(t, "no python3 with python-socketio, aiohttp and redis: apt-get install python3-socketio python3-aiohttp python3-redis (tried %q)", tried)
 	return ""
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/internal/tooltest"
 	"github.com/socketio-go/sio/queue/queuetest"
 )
 
@@ -23,11 +24,11 @@ func startRedisCluster(t *testing.T) *redis.ClusterClient {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
-		missing(t, "redis-server is not installed (%v)", err)
+		tooltest.Missing(t, "redis-server is not installed (%v)", err)
 	}
 	cli, err := exec.LookPath("redis-cli")
 	if err != nil {
-		missing(t, "redis-cli is not installed (%v)", err)
+		tooltest.Missing(t, "redis-cli is not installed (%v)", err)
 	}
 	dir := t.TempDir()
 	var addrs []string

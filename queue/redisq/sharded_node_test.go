@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/internal/tooltest"
 	"github.com/socketio-go/sio/queue/internal/controltest"
 )
 
@@ -20,7 +21,7 @@ const (
 // each server checked on the clients of all three, then sio's sharded
 // emitter.
 func TestNodeShardedInterop(t *testing.T) {
-	node := controltest.RequireNode(t, nodePeers, nodeMarker)
+	node := tooltest.RequireNode(t, nodePeers, nodeMarker)
 	client := requireRedis(t)
 	prefix := testPrefix(t)
 	opts := ShardedOptions{ChannelPrefix: prefix}
@@ -32,6 +33,6 @@ func TestNodeShardedInterop(t *testing.T) {
 		}
 		urls = append(urls, controltest.Start(t, name, core.Options{ClientManager: NewShardedManager(client, opts)}, em).HTTP.URL)
 	}
-	controltest.RunNode(t, node, nodePeers, "sharded.test.mjs",
-		"SIO_REDIS_URL="+redisURL(), "SIO_KEY="+prefix, "SIO_GO_URLS="+strings.Join(urls, ","))
+	tooltest.RunNode(t, node, tooltest.NodeRun{Dir: nodePeers, Files: []string{"sharded.test.mjs"}, Concurrency: 1,
+		Env: []string{"SIO_REDIS_URL=" + redisURL(), "SIO_KEY=" + prefix, "SIO_GO_URLS=" + strings.Join(urls, ",")}})
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/socketio-go/sio/core"
+	"github.com/socketio-go/sio/internal/tooltest"
 	"github.com/socketio-go/sio/queue/internal/controltest"
 )
 
@@ -13,7 +14,7 @@ import (
 // @socket.io/redis-streams-adapter 0.3, every operation from each server
 // checked on the clients of all three, then sio's streams emitter.
 func TestNodeStreamsInterop(t *testing.T) {
-	node := controltest.RequireNode(t, nodePeers, nodeMarker)
+	node := tooltest.RequireNode(t, nodePeers, nodeMarker)
 	client := requireRedis(t)
 	opts := streamsOptions(t, client)
 	var urls []string
@@ -24,8 +25,8 @@ func TestNodeStreamsInterop(t *testing.T) {
 		}
 		urls = append(urls, controltest.Start(t, name, core.Options{ClientManager: NewStreamsManager(client, opts)}, em).HTTP.URL)
 	}
-	controltest.RunNode(t, node, nodePeers, "streams.test.mjs",
-		"SIO_REDIS_URL="+redisURL(), "SIO_KEY="+opts.StreamName, "SIO_GO_URLS="+strings.Join(urls, ","))
+	tooltest.RunNode(t, node, tooltest.NodeRun{Dir: nodePeers, Files: []string{"streams.test.mjs"}, Concurrency: 1,
+		Env: []string{"SIO_REDIS_URL=" + redisURL(), "SIO_KEY=" + opts.StreamName, "SIO_GO_URLS=" + strings.Join(urls, ",")}})
 }
 
 // TestNodeStreamsRecovery runs compat/redis/streams-recovery.test.mjs: a
@@ -34,13 +35,13 @@ func TestNodeStreamsInterop(t *testing.T) {
 // server restores the session the sio server saved), then the same from
 // the Node.js server onto the other sio server.
 func TestNodeStreamsRecovery(t *testing.T) {
-	node := controltest.RequireNode(t, nodePeers, nodeMarker)
+	node := tooltest.RequireNode(t, nodePeers, nodeMarker)
 	client := requireRedis(t)
 	opts := streamsOptions(t, client)
 	var urls []string
 	for _, name := range []string{"go1", "go2"} {
 		urls = append(urls, controltest.Start(t, name, core.Options{ClientManager: NewStreamsManager(client, opts), Recovery: &core.RecoveryOptions{}}, nil).HTTP.URL)
 	}
-	controltest.RunNode(t, node, nodePeers, "streams-recovery.test.mjs",
-		"SIO_REDIS_URL="+redisURL(), "SIO_KEY="+opts.StreamName, "SIO_GO_URLS="+strings.Join(urls, ","))
+	tooltest.RunNode(t, node, tooltest.NodeRun{Dir: nodePeers, Files: []string{"streams-recovery.test.mjs"}, Concurrency: 1,
+		Env: []string{"SIO_REDIS_URL=" + redisURL(), "SIO_KEY=" + opts.StreamName, "SIO_GO_URLS=" + strings.Join(urls, ",")}})
 }
