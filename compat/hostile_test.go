@@ -28,6 +28,7 @@ import (
 	"github.com/socketio-go/sio/core"
 	"github.com/socketio-go/sio/core/engineio"
 	"github.com/socketio-go/sio/fibersio"
+	"github.com/socketio-go/sio/internal/tooltest"
 	"github.com/socketio-go/sio/stdsio"
 )
 
@@ -369,7 +370,7 @@ func startControl(t *testing.T, node, url, transport, xff string) *controlClient
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Stderr = &lineLogger{t: t, prefix: "control " + transport + ": "}
+	cmd.Stderr = tooltest.NewLineLog(t, "control "+transport+": ")
 	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
