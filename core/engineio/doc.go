@@ -55,7 +55,9 @@
 //
 // Protocol errors are answered as the reference server answers them: HTTP 400
 // with a JSON body {"code":N,"message":"..."} (codes 0 to 5), or 403 for a
-// request refused by Options.AllowRequest; a polling POST larger than
+// request refused by Options.AllowRequest, or 429 (code 4) for a handshake
+// over a quota (Options.Quota, which the reference server does not have);
+// a polling POST larger than
 // Options.MaxHTTPBufferSize gets 413 with an empty body and closes the
 // session with reason "transport error". On a websocket, a protocol error
 // closes the session with a close frame whose status code says what was
