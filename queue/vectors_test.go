@@ -664,7 +664,7 @@ var nodeShapes = map[string]func(t *testing.T, name string, d map[string]any){
 			{path(t, d, append(hs, "headers")...), `{"origin":"http://x","set-cookie":["a=1","b=2"],"user-agent":"go"}`},
 			{path(t, d, append(hs, "time")...), `"Thu Jan 01 2026 00:00:00 GMT+0000 (UTC)"`},
 			{path(t, d, append(hs, "issued")...), `1767225600000`},
-			{path(t, d, append(hs, "address")...), `"127.0.0.1:5000"`},
+			{path(t, d, append(hs, "address")...), `"127.0.0.1"`},
 			{path(t, d, append(hs, "xdomain")...), `true`},
 			{path(t, d, append(hs, "secure")...), `false`},
 			{path(t, d, append(hs, "url")...), `"/socket.io/?EIO=4\u0026transport=websocket"`},
