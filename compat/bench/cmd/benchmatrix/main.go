@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -39,6 +40,29 @@ type scenario struct {
 	Args    []string // further loadgen flags
 	Polling bool     // needs the long-polling transport
 	Scale   bool     // the scale run: one pass
+	Curve   bool     // a point of the scaling curve: one pass
+	// Twin, on a curve point, is the scale scenario of the same size: the
+	// servers of the scale run take that point from it instead of running
+	// it twice.
+	Twin string
+}
+
+// once reports whether the scenario runs a single pass (in the last one).
+func (sc scenario) once() bool { return sc.Scale || sc.Curve }
+
+// selectedBy reports whether -scenarios entry name selects the scenario:
+// its id, "scale" for the scale run, "curve" for the scaling curve, or
+// the kind of any other scenario.
+func (sc scenario) selectedBy(name string) bool {
+	switch {
+	case name == sc.ID:
+		return true
+	case sc.Scale:
+		return name == "scale"
+	case sc.Curve:
+		return name == "curve"
+	}
+	return name == sc.Kind
 }
 
 // record is one run's outcome.
@@ -60,6 +84,10 @@ type options struct {
 	scaleServers []string
 	noScale      bool
 	scaleClients int
+	curve        []int
+	curveServers []string
+	noCurve      bool
+	plot         string
 	out          string
 	jsonOut      string
 	dir          string
@@ -75,7 +103,7 @@ type options struct {
 
 func main() {
 	var o options
-	var servers, scenarios, scaleServers string
+	var servers, scenarios, scaleServers, curve, curveServers string
 	flag.BoolVar(&o.quick, "quick", false, "smoke check: tiny sizes, short windows, one pass")
 	flag.IntVar(&o.passes, "passes", 0, "passes over the matrix (default 3, quick 1)")
 	flag.StringVar(&servers, "servers", "all", "comma-separated servers (floor,node,python,zishang,sio-std,sio-gin,sio-echo,sio-fiber) or all")
@@ -83,6 +111,10 @@ func main() {
 	flag.StringVar(&scaleServers, "scale-servers", "all", "servers for the scale run, or all")
 	flag.BoolVar(&o.noScale, "no-scale", false, "skip the scale run")
 	flag.IntVar(&o.scaleClients, "scale-clients", 19000, "clients held in the scale run (quick: 1000)")
+	flag.StringVar(&curve, "curve", "1000,5000,10000,19000", "client counts of the scaling curve (quick: 200,500,1000)")
+	flag.StringVar(&curveServers, "curve-servers", defaultCurveServers, "servers of the scaling curve, or all")
+	flag.BoolVar(&o.noCurve, "no-curve", false, "skip the scaling curve")
+	flag.StringVar(&o.plot, "plot", "", "PNG plot of the scaling curve (default scaling.png next to -out, quick scaling-quick.png)")
 	flag.StringVar(&o.out, "out", "", "results table to write (default RESULTS.md, quick RESULTS-quick.md)")
 	flag.StringVar(&o.jsonOut, "json", "", "raw records to write (default results/latest.json)")
 	flag.StringVar(&o.dir, "dir", ".", "the compat/bench directory")
@@ -104,6 +136,14 @@ func main() {
 	if o.quick && !flagSet("scale-clients") {
 		o.scaleClients = 1000
 	}
+	if o.quick && !flagSet("curve") {
+		curve = "200,500,1000"
+	}
+	var err error
+	if o.curve, err = parseSizes(curve); err != nil {
+		fatal(fmt.Errorf("-curve: %w", err))
+	}
+	o.noCurve = o.noCurve || len(o.curve) == 0
 	if o.out == "" {
 		o.out = "RESULTS.md"
 		if o.quick {
@@ -116,10 +156,18 @@ func main() {
 			o.jsonOut = filepath.Join("results", "quick.json")
 		}
 	}
+	if o.plot == "" {
+		name := "scaling.png"
+		if o.quick {
+			name = "scaling-quick.png"
+		}
+		o.plot = filepath.Join(filepath.Dir(o.out), name)
+	}
 	if o.command == "" {
 		o.command = strings.Join(os.Args, " ")
 	}
 	o.servers, o.scenarios, o.scaleServers = splitList(servers), splitList(scenarios), splitList(scaleServers)
+	o.curveServers = splitList(curveServers)
 	if err := os.Chdir(o.dir); err != nil {
 		fatal(err)
 	}
@@ -203,18 +251,37 @@ func matrix(o *options) []scenario {
 		{ID: "echo-" + k(sizes["e2"]), Title: "echo", Kind: "echo", Clients: sizes["e2"], Args: win},
 		{ID: "polling-" + k(sizes["poll"]), Title: "polling echo", Kind: "polling", Clients: sizes["poll"], Args: win, Polling: true},
 	}
+	held := append([]string{"-window", "1", "-stall", "5s", "-inflight", "128", "-timeout", "240s"}, win...)
 	if !o.noScale {
 		list = append(list, scenario{ID: "scale-" + k(o.scaleClients), Title: "scale: broadcast to all held clients",
-			Kind: "broadcast", Clients: o.scaleClients, Scale: true,
-			Args: append([]string{"-window", "1", "-stall", "5s", "-inflight", "128", "-timeout", "240s"}, win...)})
+			Kind: "broadcast", Clients: o.scaleClients, Scale: true, Args: held})
+	}
+	if !o.noCurve {
+		for _, n := range o.curve {
+			list = append(list, scenario{ID: "curve-" + k(n), Title: "scaling curve", Kind: "broadcast",
+				Clients: n, Curve: true, Args: held})
+		}
 	}
 	var out []scenario
 	for _, s := range list {
-		if wanted(o.scenarios, s.ID) || (s.Scale && wanted(o.scenarios, "scale")) || (!s.Scale && wanted(o.scenarios, s.Kind)) {
+		if o.scenarios == nil || slices.ContainsFunc(o.scenarios, s.selectedBy) {
 			out = append(out, s)
 		}
 	}
 	return out
+}
+
+// runs reports whether server s takes part in scenario sc.
+func (o *options) runs(s *server, sc scenario) bool {
+	switch {
+	case s.Skip != "" || !s.fits(sc):
+		return false
+	case sc.Scale:
+		return wanted(o.scaleServers, s.Name)
+	case sc.Curve:
+		return wanted(o.curveServers, s.Name) && (sc.Twin == "" || !wanted(o.scaleServers, s.Name))
+	}
+	return true
 }
 
 func run(o *options) error {
@@ -224,7 +291,7 @@ func run(o *options) error {
 	for _, s := range all {
 		known[s.Name] = true
 	}
-	for _, list := range [][]string{o.servers, o.scaleServers} {
+	for _, list := range [][]string{o.servers, o.scaleServers, o.curveServers} {
 		for _, n := range list {
 			if !known[n] {
 				return fmt.Errorf("unknown server %q", n)
@@ -245,12 +312,8 @@ func run(o *options) error {
 	}
 	scs := matrix(o)
 	for _, n := range o.scenarios {
-		found := false
-		for _, sc := range scs {
-			found = found || sc.ID == n || (n == "scale" && sc.Scale) || (n == sc.Kind && !sc.Scale)
-		}
-		if !found {
-			return fmt.Errorf("unknown scenario %q for this mode (ids: connect-10k, broadcast-1k, broadcast-5k, echo-100, echo-1k, polling-200, scale, or a kind: connect, broadcast, echo, polling; -quick has smaller sizes)", n)
+		if !slices.ContainsFunc(scs, func(sc scenario) bool { return sc.selectedBy(n) }) {
+			return fmt.Errorf("unknown scenario %q for this mode (ids: connect-10k, broadcast-1k, broadcast-5k, echo-100, echo-1k, polling-200, scale, curve, curve-<size>, or a kind: connect, broadcast, echo, polling; -quick has smaller sizes)", n)
 		}
 	}
 	limit := noFileLimit()
@@ -261,6 +324,7 @@ func run(o *options) error {
 			scs[i].Clients = n
 		}
 	}
+	scs = settleCurve(scs)
 
 	start := time.Now()
 	rep := newReport(o, servers, scs)
@@ -268,8 +332,8 @@ func run(o *options) error {
 	total, done := 0, 0
 	for _, sc := range scs {
 		for _, s := range servers {
-			if s.Skip == "" && s.fits(sc) && (!sc.Scale || wanted(o.scaleServers, s.Name)) {
-				if sc.Scale {
+			if o.runs(s, sc) {
+				if sc.once() {
 					total++
 				} else {
 					total += o.passes
@@ -285,16 +349,16 @@ func run(o *options) error {
 		if err := json.Unmarshal(b, &rep.Records); err != nil {
 			return fmt.Errorf("%s: %w", o.render, err)
 		}
-		return os.WriteFile(o.out, []byte(rep.markdown()), 0o644)
+		return rep.write()
 	}
 	fmt.Fprintf(os.Stderr, "benchmatrix: %d runs planned\n", total)
 	for pass := 1; pass <= o.passes; pass++ {
 		for _, sc := range scs {
-			if sc.Scale && pass != o.passes {
-				continue // the scale run goes once, in the last pass
+			if sc.once() && pass != o.passes {
+				continue // the scale run and the curve go once, in the last pass
 			}
 			for _, s := range servers {
-				if s.Skip != "" || !s.fits(sc) || (sc.Scale && !wanted(o.scaleServers, s.Name)) {
+				if !o.runs(s, sc) {
 					continue
 				}
 				done++
@@ -303,7 +367,7 @@ func run(o *options) error {
 					continue
 				}
 				p := pass
-				if sc.Scale {
+				if sc.once() {
 					p = 1
 				}
 				t0 := time.Now()
@@ -324,7 +388,7 @@ func run(o *options) error {
 	if err := writeJSON(o.jsonOut, rep.Records); err != nil {
 		return err
 	}
-	if err := os.WriteFile(o.out, []byte(rep.markdown()), 0o644); err != nil {
+	if err := rep.write(); err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "benchmatrix: wrote %s and %s in %v\n", o.out, o.jsonOut, rep.Elapsed.Round(time.Second))

@@ -21,6 +21,9 @@ type report struct {
 	Started   time.Time
 	Elapsed   time.Duration
 	LoadAvg   string
+	// plotRef is the scaling plot's path relative to RESULTS.md, when
+	// one was written.
+	plotRef string
 }
 
 func newReport(o *options, servers []*server, scs []scenario) *report {
@@ -64,31 +67,35 @@ type cell struct {
 func (r *report) cell(server, sc string) *cell {
 	c := &cell{}
 	for _, rec := range r.Records {
-		if rec.Server != server || rec.Scenario != sc {
-			continue
+		if rec.Server == server && rec.Scenario == sc {
+			c.add(rec)
 		}
-		c.runs++
-		if rec.Err != "" {
-			c.failed++
-			continue
-		}
-		x := rec.Result
-		c.rate = append(c.rate, x.Rate)
-		c.perCPU = append(c.perCPU, x.PerServerCPU)
-		c.p50 = append(c.p50, x.P50)
-		c.p99 = append(c.p99, x.P99)
-		c.srv = append(c.srv, x.ServerCPUShare)
-		c.cli = append(c.cli, x.ClientCPUShare)
-		c.other = append(c.other, x.OtherCPUShare)
-		c.rssConn = append(c.rssConn, x.RSSPerConnKB)
-		c.rssAfter = append(c.rssAfter, float64(x.RSSAfterKiB))
-		c.lostB = append(c.lostB, float64(x.LostBroadcasts))
-		c.lostD = append(c.lostD, float64(x.LostDeliveries))
-		c.bcasts = append(c.bcasts, float64(x.Broadcasts))
-		c.connected = append(c.connected, float64(x.Connected))
-		c.errs += x.Errors
 	}
 	return c
+}
+
+// add counts one run into the cell.
+func (c *cell) add(rec record) {
+	c.runs++
+	if rec.Err != "" {
+		c.failed++
+		return
+	}
+	x := rec.Result
+	c.rate = append(c.rate, x.Rate)
+	c.perCPU = append(c.perCPU, x.PerServerCPU)
+	c.p50 = append(c.p50, x.P50)
+	c.p99 = append(c.p99, x.P99)
+	c.srv = append(c.srv, x.ServerCPUShare)
+	c.cli = append(c.cli, x.ClientCPUShare)
+	c.other = append(c.other, x.OtherCPUShare)
+	c.rssConn = append(c.rssConn, x.RSSPerConnKB)
+	c.rssAfter = append(c.rssAfter, float64(x.RSSAfterKiB))
+	c.lostB = append(c.lostB, float64(x.LostBroadcasts))
+	c.lostD = append(c.lostD, float64(x.LostDeliveries))
+	c.bcasts = append(c.bcasts, float64(x.Broadcasts))
+	c.connected = append(c.connected, float64(x.Connected))
+	c.errs += x.Errors
 }
 
 // num formats a figure: integers with thousands separators from 100 up,
@@ -197,8 +204,13 @@ func (r *report) markdown() string {
 	w("- **Machine:** %s, %d CPUs, %s memory, Linux %s, load average at start %s\n", cpuModel(), runtime.NumCPU(), memTotal(), kernel(), r.LoadAvg)
 	w("- **Pinning:** every server on CPU %s, the load generator on CPU %s (`taskset -c`); loopback only\n", r.o.serverCPU, r.o.clientCPU)
 	w("- **Passes:** %d, interleaved (pass → scenario → server, a fresh server process per run); a cell is the median (min–max) over the passes", r.o.passes)
-	if !r.o.noScale {
+	switch {
+	case !r.o.noScale && !r.o.noCurve:
+		w("; the scale run and the scaling curve are a single pass")
+	case !r.o.noScale:
 		w("; the scale run is a single pass")
+	case !r.o.noCurve:
+		w("; the scaling curve is a single pass")
 	}
 	w("\n- **Go:** %s (load generator and Go servers)\n\n", runtime.Version())
 
@@ -226,8 +238,11 @@ func (r *report) markdown() string {
 		w("The sio ratio columns stay empty until sio is wired (see Targets).\n\n")
 	}
 	for _, sc := range r.Scenarios {
-		r.scenarioTable(&b, sc, ref)
+		if !sc.Curve {
+			r.scenarioTable(&b, sc, ref)
+		}
 	}
+	r.scaling(&b, r.plotRef)
 
 	var notes []string
 	for _, rec := range r.Records {
@@ -348,7 +363,7 @@ func (r *report) targets(b *strings.Builder, ref, floor string) {
 	}
 	var ts []tgt
 	for _, sc := range r.Scenarios {
-		if sc.Kind == "broadcast" && !sc.Scale {
+		if sc.Kind == "broadcast" && !sc.once() {
 			ts = append(ts, tgt{"broadcast deliveries/s (" + sc.ID + ")", sc.ID, "perCPU", 0.8, false})
 		}
 	}
@@ -385,7 +400,7 @@ func (r *report) targets(b *strings.Builder, ref, floor string) {
 	w("\n**Beat every peer on every row** (median per server-CPU-second, and RSS per connection for connect):\n\n")
 	for _, sc := range r.Scenarios {
 		sv := r.cell(ref, sc.ID)
-		if !sv.perCPU.ok() {
+		if sc.Curve || !sv.perCPU.ok() {
 			continue
 		}
 		var lost []string
