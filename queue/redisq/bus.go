@@ -27,6 +27,14 @@ func init() {
 type BusOptions struct {
 	// PublishTimeout bounds each PUBLISH. Zero: DefaultPublishTimeout.
 	PublishTimeout time.Duration
+	// OnPublishError, when set, is called with the error of each Publish
+	// that did not send its message, on the publishing goroutine:
+	// metrics.BrokerHooks gives one.
+	OnPublishError func(error)
+	// OnReconnect, when set, is called each time the subscription
+	// connection is restored after a loss, on its reader goroutine
+	// (metrics.BrokerHooks gives one).
+	OnReconnect func()
 	// Logger receives the bus's log lines. Nil: slog.Default().
 	Logger *slog.Logger
 }
@@ -56,7 +64,11 @@ func NewBus(client redis.UniversalClient, opts BusOptions) *Bus {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Bus{client: client, pub: newPublisher(client, log, opts.PublishTimeout), busSubscriber: newBusSubscriber(client, false, log)}
+	return &Bus{
+		client:        client,
+		pub:           newPublisher(client, log, opts.PublishTimeout, opts.OnPublishError),
+		busSubscriber: newBusSubscriber(client, false, log, opts.OnReconnect),
+	}
 }
 
 // Publish implements queue.Bus with PUBLISH, within the PublishTimeout (a

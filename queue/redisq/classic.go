@@ -48,6 +48,14 @@ type Options struct {
 	// the manager sends a PING, and the wait for its answer after which
 	// it replaces the connection. Zero: DefaultHealthCheck.
 	HealthCheck time.Duration
+	// OnPublishError, when set, is called with the error of each PUBLISH
+	// that did not send its message, on the publishing goroutine:
+	// metrics.BrokerHooks gives one.
+	OnPublishError func(error)
+	// OnReconnect, when set, is called each time the pub/sub connection
+	// is restored after a loss, on its reader goroutine
+	// (metrics.BrokerHooks gives one).
+	OnReconnect func()
 	// Logger receives the manager's log lines. Nil: the server's logger.
 	Logger *slog.Logger
 }
@@ -99,8 +107,8 @@ func (m *manager) NewAdapter(nsp *core.Namespace) core.Adapter {
 			m.log = nsp.Server().Options().Logger
 		}
 		m.log = m.log.With("uid", m.uid)
-		m.sub = newSubscriber(m.client, m.log, m.opts.HealthCheck)
-		m.pub = newPublisher(m.client, m.log, m.opts.PublishTimeout)
+		m.sub = newSubscriber(m.client, m.log, m.opts.HealthCheck, m.opts.OnReconnect)
+		m.pub = newPublisher(m.client, m.log, m.opts.PublishTimeout, m.opts.OnPublishError)
 	})
 	return newClassicAdapter(m, nsp)
 }

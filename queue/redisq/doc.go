@@ -146,6 +146,15 @@
 // once with an error wrapping queue.ErrRequestTimeout when the servers
 // cannot be counted.
 //
+// OnPublishError and OnReconnect in Options, BusOptions, ShardedOptions
+// and StreamsOptions (OnPublishError in EmitterOptions) report the
+// messages not sent (a failed PUBLISH, SPUBLISH or XADD) and the
+// restorations of a lost pub/sub connection, to metrics.BrokerHooks for
+// instance:
+//
+//	publishError, reconnect := m.BrokerHooks("redis")
+//	mgr := redisq.NewManager(client, redisq.Options{OnPublishError: publishError, OnReconnect: reconnect})
+//
 // Handlers of server-side events and the delivery of broadcasts run one
 // at a time, in arrival order, on the manager's worker goroutine; the
 // answers to this server's requests are handled on the connection's

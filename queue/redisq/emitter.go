@@ -24,6 +24,10 @@ type EmitterOptions struct {
 	Key string
 	// PublishTimeout bounds each PUBLISH. Zero: DefaultPublishTimeout.
 	PublishTimeout time.Duration
+	// OnPublishError, when set, is called with the error of each PUBLISH
+	// that did not send its message, on the publishing goroutine:
+	// metrics.BrokerHooks gives one.
+	OnPublishError func(error)
 	// Logger receives a line for failed publishes (at most one per 5s
 	// while they keep failing). Nil: slog.Default().
 	Logger *slog.Logger
@@ -77,7 +81,7 @@ func NewEmitter(client redis.UniversalClient, opts EmitterOptions) *Emitter {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Emitter{pub: newPublisher(client, log, opts.PublishTimeout), key: opts.Key, nsp: "/"}
+	return &Emitter{pub: newPublisher(client, log, opts.PublishTimeout, opts.OnPublishError), key: opts.Key, nsp: "/"}
 }
 
 // Of returns an Emitter for the namespace nsp (a leading slash is added

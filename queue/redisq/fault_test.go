@@ -55,10 +55,12 @@ func subscribers(addr, channel string) int {
 // TestClassicBrokerRestart: Redis is killed while a server broadcasts and
 // started again; both servers notice, fail their requests in time (and
 // their publishes fast), resubscribe within 5s of Redis's return, log
-// both, and keep one pub/sub connection each.
+// both, keep one pub/sub connection each, and count the failed publishes
+// and the reconnections in the Prometheus metrics (metrics.BrokerHooks).
 func TestClassicBrokerRestart(t *testing.T) {
 	rs := startRedisServer(t)
 	log, logs := faulttest.NewLogs(t)
+	reg, publishError, reconnect := brokerMetrics(t)
 	newClient := func() redis.UniversalClient {
 		c, err := NewClient(rs.URL())
 		if err != nil {
@@ -69,7 +71,8 @@ func TestClassicBrokerRestart(t *testing.T) {
 	}
 	var managers []core.ClientManager
 	faulttest.RunRestart(t, func() core.ClientManager {
-		m := NewManager(newClient(), Options{RequestsTimeout: faulttest.RequestTimeout, HealthCheck: 500 * time.Millisecond, Logger: log})
+		m := NewManager(newClient(), Options{RequestsTimeout: faulttest.RequestTimeout, HealthCheck: 500 * time.Millisecond, Logger: log,
+			OnPublishError: publishError, OnReconnect: reconnect})
 		managers = append(managers, m)
 		return m
 	}, faulttest.Broker{
@@ -89,6 +92,13 @@ func TestClassicBrokerRestart(t *testing.T) {
 	if n := logs.Count("cannot publish"); n > 10 {
 		t.Errorf("%d \"cannot publish\" lines: the failures of an outage are not held back", n)
 	}
+	failed := counter(t, reg, "sio_broker_publish_errors_total")
+	if want := managers[0].(*manager).pub.count.Load() + managers[1].(*manager).pub.count.Load(); failed != float64(want) || want == 0 {
+		t.Errorf("sio_broker_publish_errors_total{broker=\"redis\"} = %v, want the %d failed publishes (not 0)", failed, want)
+	}
+	if n := counter(t, reg, "sio_broker_reconnects_total"); n < 2 {
+		t.Errorf("sio_broker_reconnects_total{broker=\"redis\"} = %v, want one per server at least", n)
+	}
 
 	// Publishing while Redis is down fails fast.
 	rs.stop()
@@ -99,6 +109,9 @@ func TestClassicBrokerRestart(t *testing.T) {
 	}
 	if d := time.Since(start); d > 2*DefaultPublishTimeout {
 		t.Errorf("a publish while Redis is down took %v", d)
+	}
+	if n := counter(t, reg, "sio_broker_publish_errors_total"); n != failed+1 {
+		t.Errorf("sio_broker_publish_errors_total{broker=\"redis\"} = %v after one more failed publish, want %v", n, failed+1)
 	}
 	rs.start()
 }
@@ -171,12 +184,13 @@ func TestClassicSilentConnection(t *testing.T) {
 func TestBusBrokerRestart(t *testing.T) {
 	rs := startRedisServer(t)
 	log, logs := faulttest.NewLogs(t)
+	var hooks hookCounts
 	faulttest.RunRestart(t, func() core.ClientManager {
 		c, err := NewClient(rs.URL())
 		if err != nil {
 			t.Fatal(err)
 		}
-		bus := NewBus(c, BusOptions{Logger: log})
+		bus := NewBus(c, BusOptions{Logger: log, OnPublishError: hooks.onPublishError, OnReconnect: hooks.onReconnect})
 		t.Cleanup(func() {
 			_ = bus.Close()
 			_ = c.Close()
@@ -192,4 +206,5 @@ func TestBusBrokerRestart(t *testing.T) {
 	if logs.Count("connection lost") == 0 || logs.Count("restored") == 0 {
 		t.Errorf("the outage is not logged:\n%s", logs.String())
 	}
+	hooks.check(t, 2)
 }

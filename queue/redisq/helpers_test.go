@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -156,4 +157,26 @@ func (s *redisServer) restart() {
 	s.t.Helper()
 	s.stop()
 	s.start()
+}
+
+// hookCounts counts the calls of the options' OnPublishError and
+// OnReconnect hooks.
+type hookCounts struct {
+	publishErrors, reconnects atomic.Int64
+}
+
+func (h *hookCounts) onPublishError(error) { h.publishErrors.Add(1) }
+func (h *hookCounts) onReconnect()         { h.reconnects.Add(1) }
+
+// check fails t unless the hooks saw the outage of a restart scenario: a
+// publish failed at least once, and each of buses reconnected at least
+// once.
+func (h *hookCounts) check(t testing.TB, buses int) {
+	t.Helper()
+	if n := h.publishErrors.Load(); n == 0 {
+		t.Error("OnPublishError never called during the outage")
+	}
+	if n := h.reconnects.Load(); n < int64(buses) {
+		t.Errorf("OnReconnect called %d times, want once per bus (%d) at least", n, buses)
+	}
 }

@@ -29,12 +29,23 @@ const (
 type publisher struct {
 	client  redis.UniversalClient
 	timeout time.Duration
+	onError func(error)      // the options' OnPublishError, or nil
 	errs    *busutil.RateLog // a line per errorLogInterval at most for each failure
 	count   atomic.Uint64    // failed publishes, for tests
 }
 
-func newPublisher(client redis.UniversalClient, log *slog.Logger, timeout time.Duration) *publisher {
-	return &publisher{client: client, timeout: timeout, errs: busutil.NewRateLog(log, errorLogInterval)}
+func newPublisher(client redis.UniversalClient, log *slog.Logger, timeout time.Duration, onError func(error)) *publisher {
+	return &publisher{client: client, timeout: timeout, onError: onError, errs: busutil.NewRateLog(log, errorLogInterval)}
+}
+
+// failed records a message not sent: it counts it, logs msg with args
+// (rate-limited) and calls the OnPublishError hook with err.
+func (p *publisher) failed(err error, msg string, args ...any) {
+	p.count.Add(1)
+	p.errs.Error(msg, append(args, "err", err)...)
+	if p.onError != nil {
+		p.onError(err)
+	}
 }
 
 // publish sends msg on channel. A failure is returned and logged (at most
@@ -44,8 +55,7 @@ func (p *publisher) publish(ctx context.Context, channel string, msg []byte) err
 	defer cancel()
 	err := p.client.Publish(ctx, channel, msg).Err()
 	if err != nil {
-		p.count.Add(1)
-		p.errs.Error("sio/redisq: cannot publish", "channel", channel, "err", err)
+		p.failed(err, "sio/redisq: cannot publish", "channel", channel)
 	}
 	return err
 }

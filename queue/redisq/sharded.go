@@ -64,6 +64,14 @@ type ShardedOptions struct {
 	// PublishTimeout bounds each SPUBLISH: while Redis is unreachable,
 	// publishing fails within it. Zero: DefaultPublishTimeout.
 	PublishTimeout time.Duration
+	// OnPublishError, when set, is called with the error of each SPUBLISH
+	// that did not send its message, on the publishing goroutine:
+	// metrics.BrokerHooks gives one.
+	OnPublishError func(error)
+	// OnReconnect, when set, is called each time a subscription
+	// connection (one per Redis node) is restored after a loss, on its
+	// reader goroutine (metrics.BrokerHooks gives one).
+	OnReconnect func()
 	// Logger receives the log lines. Nil: the server's logger (for a
 	// manager), slog.Default() (for a bus or an emitter).
 	Logger *slog.Logger
@@ -106,8 +114,8 @@ type ShardedBus struct {
 	*busSubscriber
 }
 
-// NewShardedBus returns a sharded pub/sub bus on client (PublishTimeout
-// and Logger of opts are used).
+// NewShardedBus returns a sharded pub/sub bus on client (PublishTimeout,
+// OnPublishError, OnReconnect and Logger of opts are used).
 func NewShardedBus(client redis.UniversalClient, opts ShardedOptions) *ShardedBus {
 	if opts.PublishTimeout <= 0 {
 		opts.PublishTimeout = DefaultPublishTimeout
@@ -118,8 +126,8 @@ func NewShardedBus(client redis.UniversalClient, opts ShardedOptions) *ShardedBu
 	}
 	return &ShardedBus{
 		client:        client,
-		pub:           newPublisher(client, log, opts.PublishTimeout),
-		busSubscriber: newBusSubscriber(client, true, log),
+		pub:           newPublisher(client, log, opts.PublishTimeout, opts.OnPublishError),
+		busSubscriber: newBusSubscriber(client, true, log, opts.OnReconnect),
 	}
 }
 
@@ -166,8 +174,7 @@ func (p *publisher) spublish(ctx context.Context, channel string, msg []byte) er
 	defer cancel()
 	err := p.client.SPublish(ctx, channel, msg).Err()
 	if err != nil {
-		p.count.Add(1)
-		p.errs.Error("sio/redisq: cannot publish", "channel", channel, "err", err)
+		p.failed(err, "sio/redisq: cannot publish", "channel", channel)
 	}
 	return err
 }

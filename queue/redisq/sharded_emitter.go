@@ -17,7 +17,8 @@ import (
 //
 // It cannot receive acknowledgements: no server or client answers an
 // emitter (Emit with a function argument fails with queue.ErrEmitterAck).
-// Only ChannelPrefix, PublishTimeout and Logger of opts are used.
+// Only ChannelPrefix, PublishTimeout, OnPublishError and Logger of opts
+// are used.
 func NewShardedEmitter(client redis.UniversalClient, opts ShardedOptions) *queue.Emitter {
 	return queue.NewEmitter(NewShardedBus(client, opts), queue.EmitterOptions{
 		ChannelPrefix: opts.ChannelPrefix,

@@ -20,11 +20,13 @@ type connectedBus interface {
 
 // runRestart runs faulttest's broker-restart scenario on a redis-server of
 // the test's own, with two servers whose buses newBus makes, and checks
-// the log lines: each bus reports the outage and its recovery.
-func runRestart(t *testing.T, newBus func(client redis.UniversalClient, log *slog.Logger) connectedBus,
+// the log lines and the hooks: each bus reports the outage and its
+// recovery.
+func runRestart(t *testing.T, newBus func(client redis.UniversalClient, log *slog.Logger, hooks *hookCounts) connectedBus,
 	opts func(log *slog.Logger) queue.Options, lost, restored string) {
 	srv := startRedisServer(t)
 	log, logs := faulttest.NewLogs(t)
+	var hooks hookCounts
 	client := redis.NewClient(&redis.Options{Addr: srv.Addr(), DialTimeout: time.Second, MaxRetries: 1})
 	t.Cleanup(func() { _ = client.Close() })
 	var buses []connectedBus
@@ -34,7 +36,7 @@ func runRestart(t *testing.T, newBus func(client redis.UniversalClient, log *slo
 		}
 	})
 	faulttest.RunRestart(t, func() core.ClientManager {
-		b := newBus(client, log)
+		b := newBus(client, log, &hooks)
 		buses = append(buses, b)
 		return queue.NewManager(b, opts(log))
 	}, faulttest.Broker{
@@ -55,6 +57,7 @@ func runRestart(t *testing.T, newBus func(client redis.UniversalClient, log *slo
 	if n := logs.Count(restored); n < 2 {
 		t.Errorf("%d lines %q, want one per bus at least", n, restored)
 	}
+	hooks.check(t, len(buses))
 }
 
 // TestShardedRestart kills redis-server under two sharded servers while
@@ -63,8 +66,8 @@ func runRestart(t *testing.T, newBus func(client redis.UniversalClient, log *slo
 // faulttest.Reconnect and the cluster works again.
 func TestShardedRestart(t *testing.T) {
 	prefix := testPrefix(t)
-	runRestart(t, func(client redis.UniversalClient, log *slog.Logger) connectedBus {
-		return NewShardedBus(client, ShardedOptions{Logger: log})
+	runRestart(t, func(client redis.UniversalClient, log *slog.Logger, hooks *hookCounts) connectedBus {
+		return NewShardedBus(client, ShardedOptions{Logger: log, OnPublishError: hooks.onPublishError, OnReconnect: hooks.onReconnect})
 	}, func(log *slog.Logger) queue.Options {
 		return queue.Options{ChannelPrefix: prefix, RequestTimeout: faulttest.RequestTimeout, Encoding: queue.EncodingJSON,
 			SubscriptionMode: queue.SubscriptionDynamic, Logger: log}

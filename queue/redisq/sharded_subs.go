@@ -36,9 +36,10 @@ const (
 // (queue.WithDeliveryGroup), run one at a time on a goroutine that exists
 // while messages wait (none when idle).
 type busSubscriber struct {
-	client  redis.UniversalClient
-	sharded bool
-	log     *slog.Logger
+	client      redis.UniversalClient
+	sharded     bool
+	log         *slog.Logger
+	onReconnect func() // the options' OnReconnect, or nil
 
 	opMu sync.Mutex // serialises subscribe and unsubscribe (network round trips)
 
@@ -67,15 +68,16 @@ type busConn struct {
 	down  atomic.Bool // lost, not restored yet
 }
 
-func newBusSubscriber(client redis.UniversalClient, sharded bool, log *slog.Logger) *busSubscriber {
+func newBusSubscriber(client redis.UniversalClient, sharded bool, log *slog.Logger, onReconnect func()) *busSubscriber {
 	return &busSubscriber{
-		client:  client,
-		sharded: sharded,
-		log:     log,
-		conns:   make(map[string]*busConn),
-		chans:   make(map[string]*busChannel),
-		waiting: make(map[string]chan struct{}),
-		lanes:   make(map[any]*busLane),
+		client:      client,
+		sharded:     sharded,
+		log:         log,
+		onReconnect: onReconnect,
+		conns:       make(map[string]*busConn),
+		chans:       make(map[string]*busChannel),
+		waiting:     make(map[string]chan struct{}),
+		lanes:       make(map[any]*busLane),
 	}
 }
 
@@ -271,6 +273,9 @@ func (s *busSubscriber) read(c *busConn) {
 		if c.down.Swap(false) {
 			s.log.Info("sio/redisq: subscriptions restored", "node", c.addr)
 			backoff = 50 * time.Millisecond
+			if s.onReconnect != nil {
+				s.onReconnect()
+			}
 		}
 	}
 	for {

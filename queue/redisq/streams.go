@@ -73,6 +73,15 @@ type StreamsOptions struct {
 	// PublishTimeout bounds each PUBLISH and XADD: while Redis is
 	// unreachable, they fail within it. Zero: DefaultPublishTimeout.
 	PublishTimeout time.Duration
+	// OnPublishError, when set, is called with the error of each PUBLISH
+	// or XADD that did not send its message, on the publishing goroutine:
+	// metrics.BrokerHooks gives one.
+	OnPublishError func(error)
+	// OnReconnect, when set, is called each time a pub/sub connection is
+	// restored after a loss, on its reader goroutine (the stream readers
+	// resume on the client's pool, and are not counted apart);
+	// metrics.BrokerHooks gives one.
+	OnReconnect func()
 	// Logger receives the log lines. Nil: the server's logger (for a
 	// manager), slog.Default() (for a bus or an emitter).
 	Logger *slog.Logger
@@ -178,8 +187,8 @@ func NewStreamsBus(client redis.UniversalClient, opts StreamsOptions) *StreamsBu
 		client:        client,
 		opts:          opts,
 		log:           log,
-		pub:           newPublisher(client, log, opts.PublishTimeout),
-		busSubscriber: newBusSubscriber(client, opts.ShardedPubSub, log),
+		pub:           newPublisher(client, log, opts.PublishTimeout, opts.OnPublishError),
+		busSubscriber: newBusSubscriber(client, opts.ShardedPubSub, log, opts.OnReconnect),
 		readers:       make(map[string]*streamReader),
 	}
 }

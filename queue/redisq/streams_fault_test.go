@@ -16,8 +16,9 @@ import (
 // resubscription of the requests' channels.
 func TestStreamsRestart(t *testing.T) {
 	prefix := testPrefix(t)
-	runRestart(t, func(client redis.UniversalClient, log *slog.Logger) connectedBus {
-		return NewStreamsBus(client, StreamsOptions{StreamName: prefix, ChannelPrefix: prefix, Logger: log})
+	runRestart(t, func(client redis.UniversalClient, log *slog.Logger, hooks *hookCounts) connectedBus {
+		return NewStreamsBus(client, StreamsOptions{StreamName: prefix, ChannelPrefix: prefix, Logger: log,
+			OnPublishError: hooks.onPublishError, OnReconnect: hooks.onReconnect})
 	}, func(log *slog.Logger) queue.Options {
 		return queue.Options{ChannelPrefix: prefix, RequestTimeout: faulttest.RequestTimeout, Logger: log}
 	}, "cannot read the stream, retrying", "reading the stream again")

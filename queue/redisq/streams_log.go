@@ -84,8 +84,7 @@ func (b *StreamsBus) Append(ctx context.Context, channel string, msg []byte) (st
 		Stream: b.streamOf(nsp), MaxLen: b.opts.MaxLen, Approx: true, ID: "*", Values: values,
 	}).Result()
 	if err != nil {
-		b.pub.count.Add(1)
-		b.pub.errs.Error("sio/redisq: cannot append to the stream", "stream", b.streamOf(nsp), "err", err)
+		b.pub.failed(err, "sio/redisq: cannot append to the stream", "stream", b.streamOf(nsp))
 	}
 	return id, err
 }

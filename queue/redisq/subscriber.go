@@ -64,6 +64,7 @@ type subscriber struct {
 	client      redis.UniversalClient
 	log         *slog.Logger
 	healthCheck time.Duration
+	onReconnect func() // the options' OnReconnect, or nil
 
 	mu      sync.Mutex // guards the fields below
 	subs    map[subKey]handler
@@ -84,11 +85,12 @@ type subRun struct {
 
 func (r *subRun) touch() { r.last.Store(time.Now().UnixNano()) }
 
-func newSubscriber(client redis.UniversalClient, log *slog.Logger, healthCheck time.Duration) *subscriber {
+func newSubscriber(client redis.UniversalClient, log *slog.Logger, healthCheck time.Duration, onReconnect func()) *subscriber {
 	return &subscriber{
 		client:      client,
 		log:         log,
 		healthCheck: healthCheck,
+		onReconnect: onReconnect,
 		subs:        make(map[subKey]handler),
 		waiters:     make(map[subKey][]chan struct{}),
 	}
@@ -284,6 +286,9 @@ func (s *subscriber) read(r *subRun) {
 				r.down.Store(false)
 				retry.Reset()
 				s.log.Info("sio/redisq: pub/sub connection restored, resubscribed", "subscriptions", m.Count)
+				if s.onReconnect != nil {
+					s.onReconnect()
+				}
 			}
 		case *redis.Message:
 			s.dispatch(r, m)
