@@ -28,6 +28,10 @@ var (
 	// ErrInFlight: Options.MaxInFlight publishes await the broker's
 	// confirmation; the message was not sent.
 	ErrInFlight = errors.New("sio/amqpq: too many unconfirmed publishes, message dropped")
+	// ErrNotConfirmed is what Options.OnPublishError gets for a publish
+	// the broker refused (a nack) or did not confirm before the
+	// connection was lost: it may not have reached the other nodes.
+	ErrNotConfirmed = errors.New("sio/amqpq: a publish was not confirmed by the broker")
 	// ErrWriteOnly is returned by Subscribe on a write-only bus.
 	ErrWriteOnly = errors.New("sio/amqpq: the bus is write-only")
 )
@@ -145,6 +149,21 @@ func channelOf(exchange, key string) string {
 // (Options.MaxInFlight at most). It does not wait for the broker: while
 // the bus reconnects it fails at once with ErrNotConnected.
 func (b *Bus) Publish(ctx context.Context, channel string, msg []byte) error {
+	err := b.publish(ctx, channel, msg)
+	if err != nil && !errors.Is(err, queue.ErrClosed) {
+		b.publishError(err)
+	}
+	return err
+}
+
+// publishError calls Options.OnPublishError.
+func (b *Bus) publishError(err error) {
+	if b.opts.OnPublishError != nil {
+		b.opts.OnPublishError(err)
+	}
+}
+
+func (b *Bus) publish(ctx context.Context, channel string, msg []byte) error {
 	b.mu.Lock()
 	closed, s := b.closed, b.sess
 	b.mu.Unlock()
@@ -279,6 +298,9 @@ func (b *Bus) supervise(s *session) {
 				"attempts", attempts, "queue", ns.queue)
 			s = ns
 			backoff.Reset()
+			if b.opts.OnReconnect != nil {
+				b.opts.OnReconnect()
+			}
 			break
 		}
 	}

@@ -51,7 +51,9 @@
 // node was disconnected are lost for it, as with python-socketio's
 // managers; publishes left unconfirmed on a lost connection are counted
 // in a log line. While the broker blocks publishing, Publish fails with
-// ErrBlocked.
+// ErrBlocked. Options.OnPublishError and Options.OnReconnect report the
+// messages not sent or not confirmed (ErrNotConfirmed) and the
+// reconnections (to metrics.BrokerHooks, for instance).
 //
 // # URLs
 //

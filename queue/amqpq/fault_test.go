@@ -21,8 +21,9 @@ import (
 // streams server-side events to it: the node logs the loss, fails its
 // publishes at once while disconnected, answers a request with a timeout
 // instead of hanging, reconnects and subscribes again within 5s of the
-// broker being reachable, and receives the stream again. Nothing leaks
-// (goleak in TestMain).
+// broker being reachable, and receives the stream again; its hooks see
+// the failed publishes and the one reconnection. Nothing leaks (goleak in
+// TestMain).
 func TestConnectionLoss(t *testing.T) {
 	broker := brokerURL(t)
 	ex := trackExchanges(t, broker)
@@ -32,7 +33,14 @@ func TestConnectionLoss(t *testing.T) {
 	}
 	t.Cleanup(proxy.Close)
 	logs := &logBuf{}
-	busA := newBus(t, viaAddr(t, broker, proxy.Addr(), ""), ex, amqpq.Options{Logger: logs.Logger()})
+	var reconnects, notConnected atomic.Int64
+	busA := newBus(t, viaAddr(t, broker, proxy.Addr(), ""), ex, amqpq.Options{Logger: logs.Logger(),
+		OnReconnect: func() { reconnects.Add(1) },
+		OnPublishError: func(err error) {
+			if errors.Is(err, amqpq.ErrNotConnected) {
+				notConnected.Add(1)
+			}
+		}})
 	busB := newBus(t, broker, ex, amqpq.Options{})
 	qopts := queue.Options{ChannelPrefix: uniq("sio-test"), RequestTimeout: time.Second,
 		HeartbeatInterval: 200 * time.Millisecond, HeartbeatTimeout: 3 * time.Second}
@@ -63,8 +71,15 @@ func TestConnectionLoss(t *testing.T) {
 	proxy.Refuse(true)
 	proxy.Cut()
 	waitFor(t, "a to notice the loss", wait, func() bool { return !busA.Connected() })
+	before := notConnected.Load()
 	if err := busA.Publish(ctx, qopts.ChannelPrefix+"#/#", []byte("x")); !errors.Is(err, amqpq.ErrNotConnected) {
 		t.Errorf("Publish while disconnected: %v, want ErrNotConnected", err)
+	}
+	if n := notConnected.Load(); n <= before {
+		t.Errorf("OnPublishError not called with ErrNotConnected for a Publish while disconnected")
+	}
+	if n := reconnects.Load(); n != 0 {
+		t.Errorf("OnReconnect called %d times before the reconnection", n)
 	}
 	start := time.Now()
 	_, err = a.FetchSockets(ctx)
@@ -79,8 +94,11 @@ func TestConnectionLoss(t *testing.T) {
 	if busA.QueueName() == oldQueue {
 		t.Errorf("same queue %q after reconnecting", oldQueue)
 	}
-	before := got.Load()
-	waitFor(t, "the stream to reach a again", 5*time.Second, func() bool { return got.Load() > before+20 })
+	if n := reconnects.Load(); n != 1 {
+		t.Errorf("OnReconnect called %d times, want 1", n)
+	}
+	received := got.Load()
+	waitFor(t, "the stream to reach a again", 5*time.Second, func() bool { return got.Load() > received+20 })
 	replies, err := b.ServerSideEmitWithAck(ctx, "ping")
 	if err != nil || len(replies) != 1 {
 		t.Errorf("ServerSideEmitWithAck after reconnecting: %d replies, %v", len(replies), err)
@@ -94,8 +112,8 @@ func TestConnectionLoss(t *testing.T) {
 
 // TestInFlightBound: while the broker's confirmations are held back, a
 // node has at most MaxInFlight publishes outstanding; the next ones are
-// dropped with ErrInFlight and one log line, and publishing works again
-// once the confirmations arrive.
+// dropped with ErrInFlight, one log line and a call of OnPublishError
+// each, and publishing works again once the confirmations arrive.
 func TestInFlightBound(t *testing.T) {
 	broker := brokerURL(t)
 	ex := trackExchanges(t, broker)
@@ -106,7 +124,13 @@ func TestInFlightBound(t *testing.T) {
 	t.Cleanup(proxy.Close)
 	logs := &logBuf{}
 	const bound = 8
-	bus := newBus(t, viaAddr(t, broker, proxy.Addr(), ""), ex, amqpq.Options{MaxInFlight: bound, Logger: logs.Logger()})
+	var publishErrors atomic.Int64
+	bus := newBus(t, viaAddr(t, broker, proxy.Addr(), ""), ex, amqpq.Options{MaxInFlight: bound, Logger: logs.Logger(),
+		OnPublishError: func(err error) {
+			if errors.Is(err, amqpq.ErrInFlight) {
+				publishErrors.Add(1)
+			}
+		}})
 	ch := uniq("sio-test") + "#/#"
 	in := newInbox()
 	subscribe(t, bus, ch, in.Add)
@@ -131,6 +155,9 @@ func TestInFlightBound(t *testing.T) {
 	if sent != bound || dropped != 2*bound {
 		t.Errorf("%d sent and %d dropped with confirmations held back, want %d and %d", sent, dropped, bound, 2*bound)
 	}
+	if n := publishErrors.Load(); n != int64(dropped) {
+		t.Errorf("OnPublishError called with ErrInFlight %d times, want %d (once per drop)", n, dropped)
+	}
 	if n := strings.Count(logs.String(), "unconfirmed publishes at the bound"); n != 1 {
 		t.Errorf("%d drop log lines, want 1 (rate-limited):\n%s", n, logs)
 	}
@@ -147,7 +174,8 @@ func TestChannelClose(t *testing.T) {
 	broker := brokerURL(t)
 	ex := trackExchanges(t, broker)
 	logs := &logBuf{}
-	bus := newBus(t, broker, ex, amqpq.Options{Logger: logs.Logger()})
+	var reconnects atomic.Int64
+	bus := newBus(t, broker, ex, amqpq.Options{Logger: logs.Logger(), OnReconnect: func() { reconnects.Add(1) }})
 	good := uniq("sio-test") + "#/#"
 	in := newInbox()
 	subscribe(t, bus, good, in.Add)
@@ -194,6 +222,9 @@ func TestChannelClose(t *testing.T) {
 	}
 	if n := strings.Count(logs.String(), "reconnected"); n != 2 {
 		t.Errorf("%d reconnections, want 2", n)
+	}
+	if n := reconnects.Load(); n != 2 {
+		t.Errorf("OnReconnect called %d times, want 2", n)
 	}
 }
 

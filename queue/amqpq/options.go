@@ -52,6 +52,16 @@ type Options struct {
 	// WriteOnly opens no queue and consumes nothing: a bus for an emitter.
 	// Subscribe then fails with ErrWriteOnly.
 	WriteOnly bool
+	// OnPublishError, when set, is called with the error of each Publish
+	// that did not send its message, on the publishing goroutine, and
+	// with ErrNotConfirmed for each publish the broker did not confirm
+	// (refused, or the connection lost first), on the bus's confirming
+	// goroutine: metrics.BrokerHooks gives one.
+	OnPublishError func(error)
+	// OnReconnect, when set, is called after each reconnection, once the
+	// node's new queue is bound again (on the bus's reconnecting
+	// goroutine; metrics.BrokerHooks gives one).
+	OnReconnect func()
 	// Logger receives the bus's log lines. Nil: slog.Default().
 	Logger *slog.Logger
 }

@@ -171,6 +171,7 @@ func (s *session) confirmLoop() {
 		if !dc.Acked() {
 			s.unconf.Add(1)
 			s.b.rlog.Warn("sio/amqpq: a publish was not confirmed by the broker")
+			s.b.publishError(ErrNotConfirmed)
 		}
 		<-s.b.slots
 	}
