@@ -183,24 +183,33 @@ func (b *Bus) Publish(ctx context.Context, channel string, msg []byte) error {
 	default:
 		b.rlog.Warn("sio/kafkaq: unacknowledged records at the bound, dropping published messages",
 			"channel", channel, "max_in_flight", b.opts.MaxInFlight)
-		return fmt.Errorf("%w (%d)", ErrInFlight, b.opts.MaxInFlight)
+		return b.publishError(fmt.Errorf("%w (%d)", ErrInFlight, b.opts.MaxInFlight))
 	}
 	topic := TopicOf(channel)
 	if _, ok := b.created.Load(topic); !ok {
 		if err := b.createTopic(ctx, topic); err != nil {
 			<-b.slots
 			b.rlog.Warn("sio/kafkaq: cannot create the topic", "topic", topic, "err", err)
-			return err
+			return b.publishError(err)
 		}
 	}
 	r := &kgo.Record{Topic: topic, Key: []byte(channel), Value: msg}
 	b.prod.Produce(context.WithoutCancel(ctx), r, func(r *kgo.Record, err error) {
-		<-b.slots
 		if err != nil && !errors.Is(err, kgo.ErrClientClosed) {
 			b.rlog.Warn("sio/kafkaq: a record was not delivered", "topic", r.Topic, "err", err)
+			b.publishError(err)
 		}
+		<-b.slots // after the report: InFlight() == 0 means every one is made
 	})
 	return nil
+}
+
+// publishError calls Options.OnPublishError with err and returns it.
+func (b *Bus) publishError(err error) error {
+	if b.opts.OnPublishError != nil {
+		b.opts.OnPublishError(err)
+	}
+	return err
 }
 
 // Subscribe implements queue.Bus: it creates the channel's topic when it
@@ -417,7 +426,8 @@ func (b *Bus) Close() error {
 	return nil
 }
 
-// hooks logs the loss of broker connections and their return.
+// hooks logs the loss of broker connections and their return, and calls
+// Options.OnReconnect.
 type hooks struct{ b *Bus }
 
 // OnBrokerConnect implements kgo.HookBrokerConnect.
@@ -434,6 +444,9 @@ func (h hooks) OnBrokerConnect(meta kgo.BrokerMetadata, _ time.Duration, _ net.C
 	if h.b.down.CompareAndSwap(true, false) {
 		h.b.log.Info("sio/kafkaq: reconnected", "broker", meta.NodeID, "host", meta.Host,
 			"after", time.Since(time.Unix(0, h.b.downSince.Load())).Round(time.Millisecond))
+		if h.b.opts.OnReconnect != nil {
+			h.b.opts.OnReconnect()
+		}
 	}
 }
 

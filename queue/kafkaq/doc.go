@@ -60,7 +60,9 @@
 // offset it had reached: records the broker kept are not lost. Each
 // subscription has its own goroutine and a queue of
 // Options.SubscriptionQueue messages; a full queue drops (and logs) the
-// message for that subscription only.
+// message for that subscription only. Options.OnPublishError and
+// Options.OnReconnect report the messages not sent or given up and the
+// reconnections (to metrics.BrokerHooks, for instance).
 //
 // # URLs
 //

@@ -58,11 +58,13 @@ func (r *restartable) start() {
 // both servers log the loss, a request during the outage returns with a
 // timeout instead of hanging, the stream flows again within 5s of the
 // restart, and every event published (buffered during the outage) is
-// received exactly once. Nothing leaks (goleak in TestMain).
+// received exactly once; OnReconnect is called when the broker is back.
+// Nothing leaks (goleak in TestMain).
 func TestBrokerRestart(t *testing.T) {
 	broker, url := newRestartable(t)
 	logs := &logBuf{}
-	busA := newBus(t, url, kafkaq.Options{Logger: logs.Logger()})
+	var reconnects atomic.Int64
+	busA := newBus(t, url, kafkaq.Options{Logger: logs.Logger(), OnReconnect: func() { reconnects.Add(1) }})
 	busB := newBus(t, url, kafkaq.Options{})
 	qopts := queue.Options{ChannelPrefix: uniq("sio-test"), RequestTimeout: time.Second,
 		HeartbeatInterval: 200 * time.Millisecond, HeartbeatTimeout: 5 * time.Second}
@@ -92,6 +94,9 @@ func TestBrokerRestart(t *testing.T) {
 
 	broker.c.Close()
 	waitFor(t, "a to log the loss", wait, func() bool { return strings.Contains(logs.String(), "broker unreachable") })
+	if n := reconnects.Load(); n != 0 {
+		t.Errorf("OnReconnect called %d times before the broker came back", n)
+	}
 	start := time.Now()
 	_, err := a.FetchSockets(ctx)
 	if took := time.Since(start); took > qopts.RequestTimeout+2*time.Second {
@@ -119,17 +124,29 @@ func TestBrokerRestart(t *testing.T) {
 	if !strings.Contains(logs.String(), "reconnected") {
 		t.Errorf("no reconnection logged:\n%s", logs)
 	}
+	if n, logged := reconnects.Load(), strings.Count(logs.String(), "reconnected"); n == 0 || n != int64(logged) {
+		t.Errorf("OnReconnect called %d times, want once per logged reconnection (%d)", n, logged)
+	}
 }
 
 // TestInFlightBound: while the broker is down, at most MaxInFlight records
-// wait in a bus; the next Publish is dropped with ErrInFlight and one log
-// line; when the broker is back the waiting records are delivered (or
-// given up, logged), which frees the bound.
+// wait in a bus; the next Publish is dropped with ErrInFlight, one log
+// line and a call of OnPublishError each; when the broker is back the
+// waiting records are delivered (or given up, logged and passed to
+// OnPublishError), which frees the bound.
 func TestInFlightBound(t *testing.T) {
 	broker, url := newRestartable(t)
 	logs := &logBuf{}
 	const bound = 8
-	bus := newBus(t, url, kafkaq.Options{MaxInFlight: bound, DeliveryTimeout: time.Second, Logger: logs.Logger()})
+	var inFlight, givenUp atomic.Int64
+	bus := newBus(t, url, kafkaq.Options{MaxInFlight: bound, DeliveryTimeout: time.Second, Logger: logs.Logger(),
+		OnPublishError: func(err error) {
+			if errors.Is(err, kafkaq.ErrInFlight) {
+				inFlight.Add(1)
+			} else {
+				givenUp.Add(1)
+			}
+		}})
 	ch := uniq("sio-test") + "#/#"
 	in := newInbox()
 	subscribe(t, bus, ch, in.Add)
@@ -156,10 +173,18 @@ func TestInFlightBound(t *testing.T) {
 	if n := strings.Count(logs.String(), "unacknowledged records at the bound"); n != 1 {
 		t.Errorf("%d drop log lines, want 1 (rate-limited):\n%s", n, logs)
 	}
+	if n := inFlight.Load(); n != int64(dropped) {
+		t.Errorf("OnPublishError called with ErrInFlight %d times, want %d (once per drop)", n, dropped)
+	}
 	broker.start()
 	waitFor(t, "the waiting records to be delivered or given up", wait, func() bool { return bus.InFlight() == 0 })
 	if !strings.Contains(logs.String(), "a record was not delivered") {
 		in.WaitN(t, "the waiting records, acknowledged and none given up", 1+bound)
+		if n := givenUp.Load(); n != 0 {
+			t.Errorf("OnPublishError called %d times for records none of which was given up", n)
+		}
+	} else if givenUp.Load() == 0 {
+		t.Error("records given up, and OnPublishError not called for them")
 	}
 	publish(t, bus, ch, []byte("again"))
 	waitFor(t, "publishing to work again", wait, func() bool {

@@ -135,13 +135,17 @@ func (b *Bus) appendLog(ctx context.Context, channel string, msg []byte) (string
 	topic := TopicOf(channel)
 	if _, ok := b.created.Load(topic); !ok {
 		if err := b.createTopic(ctx, topic); err != nil {
-			return "", err
+			return "", b.publishError(err)
 		}
 	}
 	r, err := b.produceSync(ctx, &kgo.Record{Topic: topic, Key: []byte(channel), Value: msg,
 		Headers: []kgo.RecordHeader{{Key: logHeader}}})
 	if err != nil {
-		return "", fmt.Errorf("sio/kafkaq: appending to %q: %w", topic, err)
+		err = fmt.Errorf("sio/kafkaq: appending to %q: %w", topic, err)
+		if !errors.Is(err, queue.ErrClosed) && !errors.Is(err, kgo.ErrClientClosed) {
+			b.publishError(err)
+		}
+		return "", err
 	}
 	return formatOffset(r.Partition, r.Offset), nil
 }

@@ -81,6 +81,16 @@ type Options struct {
 	// ClientOptions are passed to every franz-go client the bus creates,
 	// after the bus's own.
 	ClientOptions []kgo.Opt
+	// OnPublishError, when set, is called with the error of each Publish
+	// or Append that did not send its message, on the publishing
+	// goroutine, and with the error of each record given up (not
+	// acknowledged within DeliveryTimeout, or refused), on franz-go's
+	// callback goroutine: metrics.BrokerHooks gives one.
+	OnPublishError func(error)
+	// OnReconnect, when set, is called each time the bus reaches a broker
+	// again after failing to (on franz-go's connecting goroutine;
+	// metrics.BrokerHooks gives one).
+	OnReconnect func()
 	// Logger receives the bus's log lines. Nil: slog.Default().
 	Logger *slog.Logger
 }
