@@ -35,9 +35,9 @@
 //	sio_ack_latency_seconds                          histogram: time to an answered acknowledgement
 //	sio_acks_unanswered_total                        waits that ended without an answer (timeout, disconnect)
 //
-//	Brokers (see Metrics.BrokerHooks)
-//	sio_broker_publish_errors_total{broker}
-//	sio_broker_reconnects_total{broker}
+//	Brokers (see Metrics.BrokerHooks: the OnPublishError and OnReconnect options of amqpq, kafkaq, natsq, pgq, redisq)
+//	sio_broker_publish_errors_total{broker}          messages a broker bus did not send
+//	sio_broker_reconnects_total{broker}              a broker bus's connection back after a loss
 //
 // Label values are bounded: no socket id, no room, no client-chosen value.
 // The namespace label is the namespace's name, or its parent's for the

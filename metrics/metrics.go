@@ -158,7 +158,12 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 // fails and when it reconnects; they count in
 // sio_broker_publish_errors_total and sio_broker_reconnects_total under
 // the label broker (a fixed name such as "redis"). Wire them to the bus's
-// hooks (its options' callbacks for those two facts).
+// hooks, the OnPublishError and OnReconnect fields of the options of
+// amqpq, kafkaq, natsq, pgq and redisq (Options, BusOptions,
+// ShardedOptions, StreamsOptions):
+//
+//	publishError, reconnect := m.BrokerHooks("nats")
+//	bus, err := natsq.New(url, natsq.Options{OnPublishError: publishError, OnReconnect: reconnect})
 func (m *Metrics) BrokerHooks(broker string) (publishError func(error), reconnect func()) {
 	pe, rc := m.publishErrors.WithLabelValues(broker), m.reconnects.WithLabelValues(broker)
 	return func(error) { pe.Inc() }, rc.Inc
