@@ -13,7 +13,9 @@ import (
 // Credentials are a user name and a password, as the UI's login form sends
 // them (the Socket.IO auth payload {username, password}).
 type Credentials struct {
+	// Username is the name typed in the login form.
 	Username string `json:"username"`
+	// Password is the password typed in the login form, in clear.
 	Password string `json:"password"`
 }
 

@@ -51,8 +51,10 @@ func checkEvent(event string) error {
 // packet {"message": Message, "data": Data}. Return one from a connect
 // handler or a middleware; RefuseConnection builds it.
 type ConnectError struct {
+	// Message is the error's message (the client's err.message).
 	Message string
-	Data    any // omitted when nil
+	// Data is sent as the error's data (err.data); omitted when nil.
+	Data any
 }
 
 // Error returns the message.

@@ -33,10 +33,15 @@ type RecoveryOptions struct {
 // SessionState is what the adapter keeps of a disconnected socket for
 // connection state recovery.
 type SessionState struct {
-	SID   string   `json:"sid"`
-	PID   string   `json:"pid"`
+	// SID is the socket's id, which the restored socket keeps.
+	SID string `json:"sid"`
+	// PID is the socket's private id, which the client presents to
+	// recover the session.
+	PID string `json:"pid"`
+	// Rooms are the rooms the socket was in (its own sid room included).
 	Rooms []string `json:"rooms"`
-	Data  any      `json:"data"`
+	// Data is the socket's application data (Socket.SetData).
+	Data any `json:"data"`
 	// Missed holds the packets the socket missed, in order; set by
 	// RestoreSession.
 	Missed []*Packet `json:"-"`

@@ -14,9 +14,12 @@ import (
 // id, handshake, rooms and data, which may live on another server of the
 // cluster. Its methods act on the real socket wherever it is.
 type RemoteSocket struct {
-	ID        string    `json:"id"`
+	// ID is the socket's id.
+	ID string `json:"id"`
+	// Handshake is the request that opened the socket's connection.
 	Handshake Handshake `json:"handshake"`
-	Rooms     []string  `json:"rooms"`
+	// Rooms are the rooms the socket is in, its own sid room included.
+	Rooms []string `json:"rooms"`
 	// Data is the socket's application data (Socket.SetData): the value
 	// itself for a local socket, its decoded JSON form for a remote one;
 	// DataAs decodes it into a type.

@@ -17,6 +17,7 @@ import (
 // Server is what this package mounts: an *engineio.Server, or a Socket.IO
 // server, which exposes its Engine.IO server.
 type Server interface {
+	// Engine returns the Engine.IO server the adapter serves.
 	Engine() *engineio.Server
 }
 

@@ -47,9 +47,12 @@ func (r *Request) URL() *url.URL {
 // Response is the core's answer to a polling request. The adapter writes
 // Status, then Header, then Body, always with an explicit status.
 type Response struct {
+	// Status is the HTTP status code.
 	Status int
+	// Header holds the response headers.
 	Header http.Header
-	Body   []byte
+	// Body is the response body; nil for none.
+	Body []byte
 }
 
 // Engine.IO error codes, sent in the JSON body of a 400 or 403 answer.

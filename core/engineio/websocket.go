@@ -45,11 +45,24 @@ const closeFrameTimeout = time.Second
 // a close frame with its status code (1002, 1007) before the connection
 // ends, even while the writer is busy; without it, only the TCP close.
 type Conn interface {
+	// ReadMessage returns the next message: its type (TextMessage or
+	// BinaryMessage, RFC 6455's opcodes 1 and 2) and payload. It is
+	// called from one goroutine only.
 	ReadMessage() (messageType int, p []byte, err error)
+	// WriteMessage writes one message of messageType. It is called from
+	// one goroutine at a time.
 	WriteMessage(messageType int, data []byte) error
+	// SetReadDeadline sets the deadline of the reads in progress and to
+	// come; the zero time means none.
 	SetReadDeadline(t time.Time) error
+	// SetWriteDeadline sets the deadline of the writes in progress and
+	// to come; the zero time means none.
 	SetWriteDeadline(t time.Time) error
+	// SetReadLimit bounds the size of a message read, in bytes; a larger
+	// one makes ReadMessage fail.
 	SetReadLimit(limit int64)
+	// Close closes the underlying network connection, without sending
+	// a close frame.
 	Close() error
 }
 

@@ -56,30 +56,40 @@ type App struct {
 
 // Joined is the acknowledgement of "add user".
 type Joined struct {
+	// Username is the name the user joined with.
 	Username string `json:"username"`
-	NumUsers int64  `json:"numUsers"`
+	// NumUsers is the number of users in the chat, this one included.
+	NumUsers int64 `json:"numUsers"`
 }
 
 // Presence is the payload of "user joined" and "user left".
 type Presence struct {
+	// Username is the user who joined or left.
 	Username string `json:"username"`
-	NumUsers int64  `json:"numUsers"`
+	// NumUsers is the number of users in the chat now.
+	NumUsers int64 `json:"numUsers"`
 }
 
 // Message is the payload of "new message" sent to the other users.
 type Message struct {
+	// Username is the sender.
 	Username string `json:"username"`
-	Message  string `json:"message"`
-	Time     int64  `json:"time"` // Unix milliseconds, server clock
+	// Message is the text typed.
+	Message string `json:"message"`
+	// Time is when the server received it, in Unix milliseconds.
+	Time int64 `json:"time"`
 }
 
 // Sent is the acknowledgement of "new message".
 type Sent struct {
+	// Time is when the server received the message, in Unix
+	// milliseconds.
 	Time int64 `json:"time"`
 }
 
 // Typing is the payload of "typing" and "stop typing".
 type Typing struct {
+	// Username is the user typing or no longer typing.
 	Username string `json:"username"`
 }
 

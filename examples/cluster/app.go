@@ -30,14 +30,18 @@ var static embed.FS
 
 // Message is what every client of the cluster receives.
 type Message struct {
+	// Node names the server (its address) or the emitter that sent it.
 	Node string `json:"node"`
+	// Text is the message typed.
 	Text string `json:"text"`
 }
 
 // Welcome greets a new client.
 type Welcome struct {
-	Node    string `json:"node"`
-	Servers int    `json:"servers"`
+	// Node names the server the client is connected to.
+	Node string `json:"node"`
+	// Servers is the number of servers in the cluster.
+	Servers int `json:"servers"`
 }
 
 // App is a node of the cluster: an http.Handler serving the Socket.IO

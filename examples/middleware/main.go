@@ -62,6 +62,7 @@ func main() {
 
 // User is what the middleware stores on an authenticated socket.
 type User struct {
+	// Name is the user the token belongs to.
 	Name string `json:"name"`
 }
 

@@ -30,8 +30,12 @@ const (
 // *websocket.Conn, a long-polling session (Options.Polling) or one end of
 // a Pipe.
 type Conn interface {
+	// ReadMessage returns the next message and its type
+	// (websocket.TextMessage or websocket.BinaryMessage).
 	ReadMessage() (typ int, data []byte, err error)
+	// WriteMessage sends one message of type typ.
 	WriteMessage(typ int, data []byte) error
+	// Close ends the transport.
 	Close() error
 }
 

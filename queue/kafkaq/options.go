@@ -54,9 +54,11 @@ type Options struct {
 	// restarted node resume at its committed offsets. Zero: no group, as
 	// python-socketio's KafkaManager.
 	Group string
-	// Partitions and ReplicationFactor are used when the bus creates a
-	// missing topic. Zero: the broker's defaults.
-	Partitions        int32
+	// Partitions is the partition count of a missing topic the bus
+	// creates. Zero: the broker's default.
+	Partitions int32
+	// ReplicationFactor is the replication factor of a missing topic the
+	// bus creates. Zero: the broker's default.
 	ReplicationFactor int16
 	// Acks is the producer's acknowledgement level. Zero: AcksAll, with
 	// idempotent writes.

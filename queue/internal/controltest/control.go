@@ -20,19 +20,34 @@ import (
 
 // Op is a request of the control namespace.
 type Op struct {
-	Op     string            `json:"op"`
-	NSP    string            `json:"nsp"`
-	Rooms  []string          `json:"rooms"`
-	Except []string          `json:"except"`
-	Local  bool              `json:"local"`
-	Vol    bool              `json:"volatile"`
-	NoComp bool              `json:"uncompressed"`
-	Event  string            `json:"event"`
-	Args   []json.RawMessage `json:"args"`
-	Binary bool              `json:"binary"` // append the bytes 1, 2, 3 to the arguments
-	Join   []string          `json:"join"`   // the rooms of socketsJoin and socketsLeave
-	Close  bool              `json:"close"`
-	Timout int               `json:"timeout"` // ms, for the operations with acknowledgements
+	// Op names the operation (emit, emitWithAck, fetch, socketsJoin,
+	// emitterEmit, ...).
+	Op string `json:"op"`
+	// NSP is the namespace it acts on.
+	NSP string `json:"nsp"`
+	// Rooms are the rooms it targets; none: every socket.
+	Rooms []string `json:"rooms"`
+	// Except are the rooms it leaves out.
+	Except []string `json:"except"`
+	// Local limits it to this server.
+	Local bool `json:"local"`
+	// Vol makes a broadcast volatile.
+	Vol bool `json:"volatile"`
+	// NoComp sends a broadcast uncompressed.
+	NoComp bool `json:"uncompressed"`
+	// Event is the event emitted.
+	Event string `json:"event"`
+	// Args are the event's arguments.
+	Args []json.RawMessage `json:"args"`
+	// Binary appends the bytes 1, 2, 3 to the arguments.
+	Binary bool `json:"binary"`
+	// Join are the rooms of socketsJoin and socketsLeave.
+	Join []string `json:"join"`
+	// Close is the close flag of disconnect and emitterDisconnect.
+	Close bool `json:"close"`
+	// Timout is the timeout in milliseconds of the operations with
+	// acknowledgements.
+	Timout int `json:"timeout"`
 }
 
 // Values returns the operation's arguments as Go values.

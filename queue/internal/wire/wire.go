@@ -20,17 +20,24 @@ import (
 
 // Opts is the broadcast options' wire form.
 type Opts struct {
-	Rooms  RoomList `msgpack:"rooms"`
+	// Rooms are the rooms targeted; none: every socket.
+	Rooms RoomList `msgpack:"rooms"`
+	// Except are the rooms left out.
 	Except RoomList `msgpack:"except"`
-	Flags  *Flags   `msgpack:"flags,omitempty"`
+	// Flags are the broadcast's flags; nil for none.
+	Flags *Flags `msgpack:"flags,omitempty"`
 }
 
 // Flags is the wire form of a broadcast's flags.
 type Flags struct {
-	Volatile bool    `msgpack:"volatile,omitempty"`
-	Compress *bool   `msgpack:"compress,omitempty"`
-	Local    bool    `msgpack:"local,omitempty"`
-	Timeout  float64 `msgpack:"timeout,omitempty"` // milliseconds
+	// Volatile: the packet may be dropped.
+	Volatile bool `msgpack:"volatile,omitempty"`
+	// Compress is the compress flag; nil when not set.
+	Compress *bool `msgpack:"compress,omitempty"`
+	// Local: this server only.
+	Local bool `msgpack:"local,omitempty"`
+	// Timeout is the acknowledgement timeout, in milliseconds.
+	Timeout float64 `msgpack:"timeout,omitempty"`
 }
 
 // ToOpts returns o in its wire form.
@@ -103,10 +110,14 @@ func (r *RoomList) DecodeMsgpack(d *msgpack.Decoder) error {
 // Socket is a socket in a FETCH_SOCKETS_RESPONSE, its handshake in
 // Node.js's form.
 type Socket struct {
-	ID        string             `msgpack:"id"`
+	// ID is the socket's id.
+	ID string `msgpack:"id"`
+	// Handshake is the socket's handshake.
 	Handshake core.NodeHandshake `msgpack:"handshake"`
-	Rooms     RoomList           `msgpack:"rooms"`
-	Data      msgpack.RawMessage `msgpack:"data"`
+	// Rooms are the socket's rooms.
+	Rooms RoomList `msgpack:"rooms"`
+	// Data is the socket's data as encoded.
+	Data msgpack.RawMessage `msgpack:"data"`
 }
 
 // SocketOf returns rs in its wire form.
@@ -252,14 +263,19 @@ func ArrayOf(vals ...msgpack.RawMessage) msgpack.RawMessage {
 
 // Packet is a packet rebuilt for the msgpack parser's decoder.
 type Packet struct {
-	Type int                `msgpack:"type"`
-	Nsp  string             `msgpack:"nsp"`
+	// Type is the Socket.IO packet type.
+	Type int `msgpack:"type"`
+	// Nsp is the namespace.
+	Nsp string `msgpack:"nsp"`
+	// Data is the packet's payload as encoded.
 	Data msgpack.RawMessage `msgpack:"data"`
 }
 
 // InPacket is a Socket.IO packet as another server published it.
 type InPacket struct {
-	Type int                `msgpack:"type"`
+	// Type is the Socket.IO packet type.
+	Type int `msgpack:"type"`
+	// Data is the packet's payload as encoded.
 	Data msgpack.RawMessage `msgpack:"data"`
 }
 
