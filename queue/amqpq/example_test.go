@@ -53,3 +53,15 @@ func Example_python() {
 	_ = srv.Shutdown(context.Background())
 	_ = bus.Close()
 }
+
+// The exchange a channel's messages go through: one per cluster, named
+// after the manager's channel prefix (or python-socketio's channel).
+func ExampleExchangeOf() {
+	fmt.Println(amqpq.ExchangeOf("socket.io#/#"))
+	fmt.Println(amqpq.ExchangeOf("socket.io#/chat#room1#"))
+	fmt.Println(amqpq.ExchangeOf("socketio"))
+	// Output:
+	// socket.io
+	// socket.io
+	// socketio
+}
