@@ -55,7 +55,14 @@
 // (AttachmentTimeout, 20 s), and MaxPendingEvents (1024 events waiting for
 // a busy socket's handler). Over one of them the connection closes, with
 // "parse error" or "transport error" and one log line. EventRateLimit,
-// off by default, bounds the rate of each socket's events.
+// off by default, bounds the rate of each socket's events; it is the only
+// bound on the handler goroutines of ConcurrentHandlers, which runs each
+// event on a goroutine of its own. The wait for an acknowledgement of
+// EmitWithAck, Call or a broadcast ends with the emit's Timeout or its
+// context's deadline, else after AckTimeout (60 s); a socket's AckFunc
+// waits for its Timeout, or without one until the socket disconnects. With
+// Recovery, a disconnected socket's state and the broadcasts it missed are
+// kept MaxDisconnectionDuration (2 min).
 //
 // # Broadcasting and scaling out
 //

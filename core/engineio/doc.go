@@ -38,10 +38,16 @@
 //     the session with "transport error" (ErrHeartbeatDirection), as the
 //     reference server's "invalid heartbeat direction"; noops and pongs
 //     queue nothing.
+//   - PingInterval (25 s) and PingTimeout (20 s): a session whose client
+//     does not answer a ping in time closes with "ping timeout".
+//   - UpgradeTimeout (10 s): a polling → websocket upgrade whose probe has
+//     not completed in time is dropped; the session stays on polling.
 //   - UTF-8: a websocket text frame or a polling payload that is not valid
 //     UTF-8 is a parse error (close 1007 on a websocket, 400 on polling).
 //     The server never writes invalid UTF-8 as text: TextMessage replaces
-//     invalid bytes with U+FFFD.
+//     each run of invalid bytes with U+FFFD.
+//   - ClosePollWait (2 s, or PingTimeout when shorter): how long a graceful
+//     close waits for a polling client with no request pending.
 //   - Quota (off): the open sessions and the handshake rate of one remote
 //     address (IPv6: one /64), the address taken from a trusted proxy's
 //     header when configured; a refused handshake is answered 429 with

@@ -24,8 +24,9 @@ type Message struct {
 // Text frames and polling payloads carry UTF-8 (RFC 6455 section 8.1: a
 // browser or the ws library fails the connection on a text frame that is
 // not), so the server never sends invalid UTF-8: each run of invalid
-// bytes in data is replaced by U+FFFD, as encoding/json does for Go
-// strings and as JavaScript's encoders do for lone surrogates. The check
+// bytes in data is replaced by one U+FFFD (bytes.ToValidUTF8; encoding/json
+// and the parser's JSON strings replace each invalid byte, and
+// JavaScript's encoders each lone surrogate). The check
 // runs once per message, however many sessions it is sent to; binary data
 // belongs in BinaryMessage.
 func TextMessage(data []byte) *Message {
