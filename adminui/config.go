@@ -41,7 +41,7 @@ type Config struct {
 	// Store keeps the session ids given to the UI after a login with
 	// credentials, so a reloaded page reconnects without them. Zero: a
 	// MemoryStore (one per process; use a shared store behind a load
-	// balancer).
+	// balancer, such as adminui/redisstore's).
 	Store SessionStore
 	// ReadOnly refuses the operations (join, leave, disconnect, emit):
 	// their handlers are not registered and the UI hides their buttons.

@@ -6,7 +6,8 @@
 // package @socket.io/admin-ui and python-socketio's instrument() do: an
 // admin namespace ("/admin") where the UI logs in (Auth: NoAuth, Basic with
 // a bcrypt hash, Plain, AnyOf, Callback; session ids kept in a
-// SessionStore), the events it reads (config, all_sockets, server_stats,
+// SessionStore: MemoryStore, or Redis with package adminui/redisstore for
+// a cluster), the events it reads (config, all_sockets, server_stats,
 // socket_connected, socket_updated, socket_disconnected, room_joined,
 // room_left, event_received, event_sent) and the operations it sends
 // (join, leave, _disconnect, emit), which act through the cluster-wide
