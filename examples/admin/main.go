@@ -6,7 +6,6 @@
 //
 // From the root of the sio repository:
 //
-//	cd compat/adminui && npm ci && cd ../..   # once: the UI, its fonts, the browser client
 //	ADMIN_PASSWORD=secret go run ./examples/admin
 //
 // then open http://127.0.0.1:8080/ (the chat) in a tab or two and
@@ -15,15 +14,20 @@
 // without ADMIN_PASSWORD unless -no-auth is given (then anyone who can
 // reach the server can manage it).
 //
-// Flags: -addr (default 127.0.0.1:8080), -no-auth, -production (only the
-// server statistics, no live socket and event reports), -ui (the
-// node_modules folder holding @socket.io/admin-ui, @mdi/font and
-// @fontsource/roboto; by default compat/adminui/node_modules or
-// node_modules, in the current directory or a parent) and -debug.
+// On first run the program installs the UI, its fonts and icons and the
+// browser client with `npm ci` from the package.json and package-lock.json
+// of its folder (ui.go; Node.js and npm are needed once). Nothing is
+// fetched from a CDN.
+//
+// Flags: -addr (default $ADDR, else 127.0.0.1:8080), -no-auth, -production
+// (only the server statistics, no live socket and event reports), -ui (a
+// node_modules folder of your own holding @socket.io/admin-ui, @mdi/font,
+// @fontsource/roboto and socket.io-client) and -debug.
 // SIGINT or SIGTERM stops the server gracefully.
 package main
 
 import (
+	"cmp"
 	"context"
 	_ "embed"
 	"errors"
@@ -46,10 +50,10 @@ import (
 var page []byte
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
+	addr := flag.String("addr", cmp.Or(os.Getenv("ADDR"), "127.0.0.1:8080"), "listen address (default $ADDR, else 127.0.0.1:8080)")
 	noAuth := flag.Bool("no-auth", false, "no login for the Admin UI (anyone who reaches the server can manage it)")
 	production := flag.Bool("production", false, "report only the server statistics to the Admin UI")
-	uiDir := flag.String("ui", "", "node_modules folder with @socket.io/admin-ui, @mdi/font and @fontsource/roboto (default: found from the current directory)")
+	uiDir := flag.String("ui", "", "node_modules folder with @socket.io/admin-ui, @mdi/font, @fontsource/roboto and socket.io-client (default: installed on first run)")
 	debug := flag.Bool("debug", false, "log at debug level")
 	flag.Parse()
 	level := slog.LevelInfo
@@ -72,8 +76,11 @@ func run(addr string, noAuth, production bool, uiDir string, log *slog.Logger) e
 		}
 		auth = adminui.Plain("admin", password)
 	}
-	if uiDir == "" {
-		uiDir = find("compat/adminui/node_modules", "node_modules")
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	uiDir, err := nodeModules(ctx, uiDir, log)
+	if err != nil {
+		return err
 	}
 	srv := core.NewServer(core.Options{ServeClient: filepath.Join(uiDir, "socket.io-client"), Logger: log})
 	srv.On("chat message", func(s *core.Socket, text string) string {
@@ -102,8 +109,6 @@ func run(addr string, noAuth, production bool, uiDir string, log *slog.Logger) e
 	handler := stdsio.New(srv, stdsio.Config{StaticFiles: files}).Middleware(mux)
 	hs := &http.Server{Addr: addr, Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	served := make(chan error, 1)
 	go func() { served <- hs.ListenAndServe() }()
 	log.Info(fmt.Sprintf("admin: chat on http://%s/, Admin UI on http://%s/admin-ui/", addr, addr))
@@ -116,24 +121,4 @@ func run(addr string, noAuth, production bool, uiDir string, log *slog.Logger) e
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return errors.Join(srv.Shutdown(sctx), hs.Shutdown(sctx))
-}
-
-// find returns the first of dirs that holds the Admin UI, in the current
-// directory or a parent, or the last of dirs.
-func find(dirs ...string) string {
-	wd, err := os.Getwd()
-	if err != nil {
-		return dirs[len(dirs)-1]
-	}
-	for d := wd; ; d = filepath.Dir(d) {
-		for _, rel := range dirs {
-			p := filepath.Join(d, rel)
-			if _, err := os.Stat(filepath.Join(p, "@socket.io", "admin-ui")); err == nil {
-				return p
-			}
-		}
-		if filepath.Dir(d) == d {
-			return dirs[len(dirs)-1]
-		}
-	}
 }
