@@ -50,7 +50,9 @@
 //     socket, rooms) apply to the local sockets only.
 //
 // The format has no fetch-sockets, server-side events or cluster-size
-// discovery: FetchSockets returns the local sockets, ServerSideEmit
-// returns ErrUnsupported and ServerCount is 1. Connection state recovery
-// stays local to the server the client was connected to.
+// discovery: FetchSockets returns the local sockets and ServerSideEmit
+// returns ErrUnsupported; ServerCount is the number of subscribers of the
+// channel when the bus counts them (a queue.SubscriberCounter such as
+// redisq.Bus, python-socketio's servers included), else 1. Connection
+// state recovery stays local to the server the client was connected to.
 package pymsg

@@ -321,9 +321,26 @@ func (a *Adapter) ServerSideEmit(_ string, _ []any, onCount func(int), onAck fun
 	return ErrUnsupported
 }
 
-// ServerCount implements core.Adapter: the format does not discover the
-// other servers, so it is 1.
-func (a *Adapter) ServerCount(context.Context) int { return 1 }
+// ServerCount implements core.Adapter. The format does not announce the
+// servers, so it is the number of subscriptions of the channel when the
+// bus can count them (a queue.SubscriberCounter, such as redisq.Bus:
+// PUBSUB NUMSUB, which counts python-socketio's servers on the channel
+// too; each server needs its own bus), within ctx and at most
+// queue.DefaultRequestTimeout; else, or when the count fails (logged), 1.
+func (a *Adapter) ServerCount(ctx context.Context) int {
+	counter, ok := a.m.bus.(queue.SubscriberCounter)
+	if !ok {
+		return 1
+	}
+	ctx, cancel := context.WithTimeout(ctx, queue.DefaultRequestTimeout)
+	defer cancel()
+	n, err := counter.Subscribers(ctx, a.m.opts.Channel)
+	if err != nil {
+		a.log.Warn("sio/pymsg: cannot count the servers", "channel", a.m.opts.Channel, "err", err)
+		return 1
+	}
+	return max(n, 1)
+}
 
 // Close implements core.Adapter.
 func (a *Adapter) Close() {

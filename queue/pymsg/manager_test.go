@@ -236,3 +236,36 @@ func TestSingleValue(t *testing.T) {
 		}
 	}
 }
+
+// TestServerCount: on a bus that counts its subscribers, ServerCount is
+// the number of servers on the channel, following a server that leaves;
+// on one that does not, 1.
+func TestServerCount(t *testing.T) {
+	ctx := context.Background()
+	bus := queue.NewMemoryLogBus(0)
+	defer bus.Close()
+	var hosts []*siotest.Host
+	for range 3 {
+		srv := core.NewServer(core.Options{ClientManager: pymsg.NewManager(bus, pymsg.Options{Channel: "py-count"})})
+		hosts = append(hosts, siotest.Serve(srv))
+	}
+	defer func() {
+		for _, h := range hosts[1:] {
+			h.Shutdown(t)
+		}
+	}()
+	for i, h := range hosts {
+		if n := h.ServerCount(ctx); n != 3 {
+			t.Errorf("server %d: ServerCount = %d, want 3", i, n)
+		}
+	}
+	hosts[0].Shutdown(t)
+	if n := hosts[1].ServerCount(ctx); n != 2 {
+		t.Errorf("ServerCount after a server shut down = %d, want 2", n)
+	}
+
+	hosts2, _ := twoServers(t, "py-count") // a MemoryBus counts nothing
+	if n := hosts2[0].ServerCount(ctx); n != 1 {
+		t.Errorf("ServerCount on a bus without a subscriber count = %d, want 1", n)
+	}
+}

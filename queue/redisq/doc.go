@@ -94,7 +94,8 @@
 // {method: emit, disconnect, enter_room, leave_room, close_room or
 // callback, ..., host_id} (see package pymsg for the fields, and for what
 // the format carries: no FetchSockets of other servers, no server-side
-// events, acknowledgements from one socket only):
+// events, acknowledgements from one socket only; ServerCount is PUBSUB
+// NUMSUB of the channel, python-socketio's servers included):
 //
 //	bus := redisq.NewBus(client, redisq.BusOptions{})
 //	srv := core.NewServer(core.Options{ClientManager: pymsg.NewManager(bus, pymsg.Options{})})

@@ -65,6 +65,9 @@ func TestPythonFormat(t *testing.T) {
 	channel := testPrefix(t)
 	a, b := startPyNode(t, channel, false), startPyNode(t, channel, false)
 	waitServers(t, channel, 2)
+	if na, nb := a.ServerCount(context.Background()), b.ServerCount(context.Background()); na != 2 || nb != 2 {
+		t.Errorf("ServerCount = %d and %d, want 2 (PUBSUB NUMSUB of the channel)", na, nb)
+	}
 	ca, sa := a.Connect(t, "/", "", nil)
 	cb, sb := b.Connect(t, "/", "", nil)
 	cc, _ := b.Connect(t, "/", "", nil)
