@@ -273,7 +273,10 @@ func startFiberHost(t testing.TB, servers []*core.Server, cfg hostConfig) *hostA
 // and headers), so they alias fasthttp's pooled request buffer: a string
 // kept past the request (the fixture's gates are keyed by a query value)
 // changes under the keeper once the buffer serves the next request, and a
-// map keyed by it then misses.
+// map keyed by it then misses. The request's context is fasthttp's
+// RequestCtx, which the server resets once the handler returns: a context
+// derived from it with a timeout reads it again when its timer fires (the
+// fixture's acknowledgement waits), so h gets a context of its own.
 func ownRequestStrings(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Method = strings.Clone(r.Method)
@@ -294,7 +297,7 @@ func ownRequestStrings(h http.Handler) http.Handler {
 			h2[strings.Clone(k)] = cs
 		}
 		r.Header = h2
-		h.ServeHTTP(w, r)
+		h.ServeHTTP(w, r.WithContext(context.Background()))
 	})
 }
 
