@@ -352,6 +352,7 @@ func testServerSideEmit(t *testing.T, enc queue.Encoding) {
 			return []any{s + fmt.Sprint(i)}
 		})
 	}
+	c.waitCountOf("/chat", 3) // made after the cluster formed on "/"
 	if err := c.nodes[0].ServerSideEmit("hello", "a", 1, []byte{7}); err != nil {
 		t.Fatal(err)
 	}

@@ -115,12 +115,21 @@ func (c *cluster) add(i int, cfg clusterConfig) *node {
 // waitCount waits until every live server counts n servers.
 func (c *cluster) waitCount(n int) {
 	c.t.Helper()
+	c.waitCountOf("/", n)
+}
+
+// waitCountOf waits until every live server counts n servers in the
+// namespace nsp: each namespace's adapter learns of the others' from
+// their heartbeats in that namespace, so a namespace made after the
+// cluster formed is not known cluster-wide at once.
+func (c *cluster) waitCountOf(nsp string, n int) {
+	c.t.Helper()
 	for i, nd := range c.nodes {
 		if nd.IsDown() {
 			continue
 		}
-		waitFor(c.t, fmt.Sprintf("server %d to count %d servers", i, n), func() bool {
-			return nd.ServerCount(context.Background()) == n
+		waitFor(c.t, fmt.Sprintf("server %d to count %d servers in %s", i, n, nsp), func() bool {
+			return nd.Of(nsp).ServerCount(context.Background()) == n
 		})
 	}
 }
