@@ -49,10 +49,19 @@ func newAdapter(eng *engineio.Server) *adapter {
 			// The core has decided the origin before the upgrade.
 			CheckOrigin:       func(*http.Request) bool { return true },
 			EnableCompression: eng.Options().PerMessageDeflate,
-			WriteBufferPool:   &sync.Pool{},
+			// A small read buffer of its own instead of net/http's 4 KiB
+			// one, which an idle connection would keep for its lifetime;
+			// writes borrow a buffer from the pool only while they run.
+			ReadBufferSize:  readBufferSize,
+			WriteBufferPool: &sync.Pool{},
 		},
 	}
 }
+
+// readBufferSize is the read buffer of each websocket connection. Frames
+// larger than it are read through it, not refused: it bounds what an idle
+// connection keeps, not what a message may carry (MaxHTTPBufferSize does).
+const readBufferSize = 1024
 
 // Match reports whether path belongs to the server.
 func (a *adapter) Match(path string) bool {
