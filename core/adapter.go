@@ -124,9 +124,12 @@ func (p *Packet) encoded(codec parser.Codec) ([]*engineio.Message, error) {
 func engineMessages(enc parser.Encoded) []*engineio.Message {
 	msgs := make([]*engineio.Message, len(enc))
 	for i, m := range enc {
-		if m.Binary {
+		switch {
+		case m.Binary:
 			msgs[i] = engineio.BinaryMessage(m.Data)
-		} else {
+		case m.Frame != nil:
+			msgs[i] = engineio.TextFrame(m.Frame)
+		default:
 			msgs[i] = engineio.TextMessage(m.Data)
 		}
 	}

@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/socketio-go/sio/core/engineio"
@@ -16,6 +17,12 @@ type client struct {
 	dec  parser.Decoder // used by the reader only
 	// partial bounds a binary packet waiting for its attachments.
 	partial partialPacket
+
+	// inlining is set while a handler runs on the reader (runInline);
+	// its holder alone uses watch, which releases the reader from a
+	// handler that runs longer than inlineBudget.
+	inlining atomic.Bool
+	watch    *time.Timer
 
 	mu      sync.Mutex         // guards sockets and closed
 	sockets map[string]*Socket // by namespace name
@@ -117,7 +124,35 @@ func (c *client) connect(p *parser.Packet) {
 	}
 	c.sockets[nsp.name] = s
 	c.mu.Unlock()
-	s.enqueue(func() { nsp.connect(s) })
+	s.runJob(func() { nsp.connect(s) })
+}
+
+// inlineStart reports whether a handler may run on the reader now (see
+// Socket.runJob), and if so marks one running: the connection is on
+// websocket, whose reader a handler can release (a long-polling POST
+// cannot be answered while its handler runs), and no other handler runs
+// on the reader, which a released reader's successor may find.
+func (c *client) inlineStart() bool {
+	if c.conn.Transport() != engineio.TransportWebSocket {
+		return false
+	}
+	return c.inlining.CompareAndSwap(false, true)
+}
+
+// inlineEnd ends what inlineStart started, when no handler ran.
+func (c *client) inlineEnd() { c.inlining.Store(false) }
+
+// runInline runs job on the reader; past inlineBudget, the reader goes on
+// on another goroutine while job runs on.
+func (c *client) runInline(job func()) {
+	if c.watch == nil {
+		c.watch = time.AfterFunc(inlineBudget, c.conn.ReleaseReader)
+	} else {
+		c.watch.Reset(inlineBudget)
+	}
+	job()
+	c.watch.Stop()
+	c.inlining.Store(false)
 }
 
 // remove forgets s once it has left its namespace.

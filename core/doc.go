@@ -33,7 +33,16 @@
 // The handlers of one socket run one at a time, in arrival order, unless
 // Options.ConcurrentHandlers is set. Acknowledgements are resolved on the
 // connection's reader, so a handler may wait for its own client's
-// acknowledgement (Socket.EmitWithAck) without deadlock. A panic in a
+// acknowledgement (Socket.EmitWithAck) without deadlock. On websocket, a
+// socket's handler runs on the connection's reader itself when nothing of
+// that socket is queued or running, and its acknowledgement is written
+// there too: an event costs no goroutine hand-off. A handler that waits
+// (EmitWithAck at once, anything else after 5 ms) releases the reader,
+// which goes on reading on another goroutine, so the client's replies,
+// pongs and disconnection are still seen; the socket's next handlers wait
+// for it as before. A reader keeps the deepest stack its handlers reached
+// (goroutine stacks do not shrink while in use): deep handlers on many idle
+// connections cost stack memory. A panic in a
 // handler is recovered, logged once with its stack, and answered with an
 // error acknowledgement. What a socket is sent while its connect handler
 // runs reaches the client after the CONNECT packet.

@@ -216,7 +216,7 @@ func (s *Socket) dispatch(p *parser.Packet) {
 // ack sends the acknowledgement of packet p. A socket or connection that
 // closed meanwhile is no error worth more than a debug line.
 func (s *Socket) ack(p *parser.Packet, res []any) error {
-	err := s.send(parser.Outgoing{Type: parser.Ack, Namespace: s.nsp.name, ID: p.ID, HasID: true, Args: res})
+	err := s.reply(parser.Outgoing{Type: parser.Ack, Namespace: s.nsp.name, ID: p.ID, HasID: true, Args: res})
 	switch {
 	case err == nil:
 	case errors.Is(err, ErrNotConnected) || errors.Is(err, engineio.ErrClosed):

@@ -78,7 +78,7 @@ func DataAs[T any](r *RemoteSocket) (T, error) {
 
 // snapshot returns s as a RemoteSocket.
 func (s *Socket) snapshot() *RemoteSocket {
-	return &RemoteSocket{ID: s.id, Handshake: s.handshake, Rooms: s.Rooms(), Data: s.Data(), nsp: s.nsp, local: s}
+	return &RemoteSocket{ID: s.id, Handshake: *s.Handshake(), Rooms: s.Rooms(), Data: s.Data(), nsp: s.nsp, local: s}
 }
 
 // localSockets returns the local sockets opts selects.

@@ -25,6 +25,7 @@ type Socket struct {
 	nsp       *Namespace
 	client    *client
 	handshake Handshake
+	hsURL     sync.Once // fills handshake.URL on first use (see Handshake)
 	ctx       context.Context
 	cancel    context.CancelFunc
 
@@ -82,7 +83,6 @@ func newSocket(nsp *Namespace, c *client, auth Args) *Socket {
 			Headers: req.Header,
 			Query:   req.Query,
 			Address: req.RemoteAddr,
-			URL:     req.URL().String(),
 			Time:    time.Now(),
 			Secure:  req.TLS,
 			Auth:    auth,
@@ -115,6 +115,9 @@ func (s *Socket) Handshake() *Handshake {
 	if s == nil {
 		return &Handshake{}
 	}
+	// The URL is made when asked for: most sockets never are, and
+	// encoding the query is the deepest call of a connection's reader.
+	s.hsURL.Do(func() { s.handshake.URL = s.client.conn.Request().URL().String() })
 	return &s.handshake
 }
 
@@ -388,6 +391,9 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 		s.takeAck(out.ID)
 		return Args{}, err
 	}
+	// A handler running on the connection's reader (runJob) waiting for
+	// its own client: the reader goes on elsewhere, to read the reply.
+	s.conn().ReleaseReader()
 	select {
 	case r := <-ch:
 		return r.args, r.err
@@ -461,8 +467,18 @@ func (s *Socket) onAck(p *parser.Packet) {
 // send encodes out for this socket alone and queues it.
 func (s *Socket) send(out parser.Outgoing) error { return s.sendWith(out, false, false) }
 
+// reply is send for a packet that answers the client (an acknowledgement):
+// the caller writes it itself when the connection's writer is idle (see
+// engineio.Socket.Reply).
+func (s *Socket) reply(out parser.Outgoing) error { return s.sendAs(out, false, false, true) }
+
 // sendWith is send with the volatile and uncompressed flags.
 func (s *Socket) sendWith(out parser.Outgoing, volatile, uncompressed bool) error {
+	return s.sendAs(out, volatile, uncompressed, false)
+}
+
+// sendAs is sendWith; with reply, the packet answers the client (see reply).
+func (s *Socket) sendAs(out parser.Outgoing, volatile, uncompressed, reply bool) error {
 	s.mu.Lock()
 	left := s.left
 	s.mu.Unlock()
@@ -478,7 +494,7 @@ func (s *Socket) sendWith(out parser.Outgoing, volatile, uncompressed bool) erro
 		msgs = uncompressedMessages(msgs)
 	}
 	s.logSent(&out)
-	return s.deliver(msgs, volatile)
+	return s.deliverAs(msgs, volatile, reply)
 }
 
 // sendEncoded queues an encoded broadcast packet.
@@ -489,6 +505,12 @@ func (s *Socket) sendEncoded(msgs []*engineio.Message, volatile bool) {
 // deliver queues the messages of one packet, or holds them while the
 // socket is being accepted.
 func (s *Socket) deliver(msgs []*engineio.Message, volatile bool) error {
+	return s.deliverAs(msgs, volatile, false)
+}
+
+// deliverAs is deliver; with reply, the packet answers the client (see
+// reply).
+func (s *Socket) deliverAs(msgs []*engineio.Message, volatile, reply bool) error {
 	if s.holding.Load() && s.hold(msgs, volatile) {
 		return nil
 	}
@@ -498,6 +520,9 @@ func (s *Socket) deliver(msgs []*engineio.Message, volatile bool) error {
 			s.nsp.srv.log.Debug("sio: volatile packet dropped", "sid", s.id, "nsp", s.nsp.name)
 		}
 		return nil
+	}
+	if reply {
+		return c.Reply(msgs...)
 	}
 	return c.Send(msgs...)
 }
@@ -533,13 +558,8 @@ func (s *Socket) accept() {
 	}
 	s.connected = true
 	s.mu.Unlock()
-	payload := map[string]string{"sid": s.id}
-	if s.pid != "" {
-		payload["pid"] = s.pid
-	}
 	c := s.conn()
-	_ = s.client.sendPacket(parser.Outgoing{Type: parser.Connect, Namespace: s.nsp.name,
-		Args: []any{payload}})
+	_ = c.Reply(s.connectPacket()...)
 	for _, p := range s.missed {
 		if msgs, err := p.encoded(s.nsp.srv.codec); err == nil {
 			s.notifyOutgoing(&p.Outgoing)
@@ -574,6 +594,51 @@ func (s *Socket) accept() {
 			_ = c.Send(msgs...)
 		}
 	}
+}
+
+// connectPacket returns the CONNECT packet that accepts s: {"sid":...},
+// with "pid" under connection state recovery. The JSON codec's is written
+// here, byte for byte as the codec writes it: the codec's general path is
+// the deepest call of a connection's reader, which this runs on (runJob),
+// and a goroutine's stack keeps its deepest size for its life.
+func (s *Socket) connectPacket() []*engineio.Message {
+	codec := s.nsp.srv.codec
+	if codec == parser.JSON && plainID(s.id) && plainID(s.pid) {
+		nsp := s.nsp.name
+		b := make([]byte, 0, 32+len(nsp)+len(s.id)+len(s.pid))
+		b = append(b, 0, '0') // a free byte for the Engine.IO type (TextFrame)
+		if nsp != "/" {
+			b = append(append(b, nsp...), ',')
+		}
+		b = append(b, '{')
+		if s.pid != "" {
+			b = append(append(append(b, `"pid":"`...), s.pid...), `",`...)
+		}
+		b = append(append(append(b, `"sid":"`...), s.id...), `"}`...)
+		return []*engineio.Message{engineio.TextFrame(b)}
+	}
+	payload := map[string]any{"sid": s.id}
+	if s.pid != "" {
+		payload["pid"] = s.pid
+	}
+	enc, err := codec.Encode(parser.Outgoing{Type: parser.Connect, Namespace: s.nsp.name, Args: []any{payload}})
+	if err != nil { // a map of strings always encodes
+		return nil
+	}
+	return engineMessages(enc)
+}
+
+// plainID reports whether id is written in JSON as it is: the URL-safe
+// base64 of the ids sio makes (others take the codec's path).
+func plainID(id string) bool {
+	for i := 0; i < len(id); i++ {
+		switch c := id[i]; {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // dropHeld discards what was held for a socket that is refused.
@@ -721,7 +786,48 @@ func (s *Socket) onEvent(p *parser.Packet) {
 	// An event that arrives while the connection is being accepted waits
 	// for the connect handler, also with ConcurrentHandlers, and is
 	// dropped if the connection is refused (see dropPending).
-	s.enqueue(job)
+	s.runJob(job)
+}
+
+// inlineBudget is how long a handler may run on the connection's reader
+// (runJob) before the connection goes on reading on another goroutine
+// (engineio's ReleaseReader): the client's acknowledgements, pongs and
+// disconnection wait no longer than that for a slow handler.
+const inlineBudget = 5 * time.Millisecond
+
+// runJob runs job, a handler of s, at once on the connection's reader when
+// nothing else of s is queued or running and the connection is on
+// websocket, sparing the hand-off to the socket's handler goroutine; else it
+// queues it (enqueue). Handlers keep their order either way: while job
+// runs, the socket's next jobs queue behind it.
+func (s *Socket) runJob(job func()) {
+	c := s.client
+	if !c.inlineStart() {
+		s.enqueue(job)
+		return
+	}
+	s.mu.Lock()
+	if s.left || s.running || len(s.pending) > 0 {
+		s.mu.Unlock()
+		c.inlineEnd()
+		s.enqueue(job)
+		return
+	}
+	s.running = true // jobs queued meanwhile wait for this one
+	s.mu.Unlock()
+	// Shutdown waits for job, and for the drainer it may start below.
+	srv := s.nsp.srv
+	srv.busy.add()
+	defer srv.busy.done()
+	c.runInline(job)
+	s.mu.Lock()
+	if len(s.pending) > 0 {
+		s.mu.Unlock()
+		s.goHandler(s.drain) // running stays set: the drainer's
+		return
+	}
+	s.running = false
+	s.mu.Unlock()
 }
 
 // dropPending discards the queued jobs. A refused connection calls it from

@@ -12,8 +12,14 @@
 //
 // Each session has one reader and one writer. Outgoing messages go through a
 // bounded queue; when it is full the QueueFullPolicy decides what happens
-// (by default the slow client is closed and a log line says so). Message
-// handlers for one session run in arrival order on the reader's goroutine.
+// (by default the slow client is closed and a log line says so). The writer
+// is a goroutine started on demand, or the caller of Socket.Reply when
+// nothing else is being written: a reply from a message callback is written
+// by the reader once the callback returns, and a new websocket session's
+// open packet by the goroutine that serves it. Message handlers for one
+// session run in arrival order on the reader's goroutine; one that must
+// wait for the client calls Socket.ReleaseReader, and reading goes on on a
+// new goroutine.
 // No user callback runs while a lock is held, and a panic in a callback is
 // recovered and logged.
 //

@@ -39,14 +39,14 @@ func (s *Socket) debugQueued(msgs []*Message) {
 	for _, m := range msgs {
 		n += len(m.data)
 	}
-	s.log.Debug("engineio: messages queued", "messages", len(msgs), "bytes", n)
+	s.log().Debug("engineio: messages queued", "messages", len(msgs), "bytes", n)
 }
 
 // debugClosed logs a session closed for a reason that is not a failure.
 func (s *Socket) debugClosed(reason CloseReason, err error, transport string) {
 	if err == nil {
-		s.log.Debug("engineio: session closed", "reason", string(reason), "transport", transport)
+		s.log().Debug("engineio: session closed", "reason", string(reason), "transport", transport)
 		return
 	}
-	s.log.Debug("engineio: session closed", "reason", string(reason), "transport", transport, "err", err)
+	s.log().Debug("engineio: session closed", "reason", string(reason), "transport", transport, "err", err)
 }

@@ -36,6 +36,21 @@ func TextMessage(data []byte) *Message {
 	return controlMessage(packetMessage, data)
 }
 
+// TextFrame is TextMessage for a payload that follows one free byte:
+// frame[0] receives the Engine.IO message type and frame[1:] is the
+// payload, so the payload is not copied. The caller must not modify frame
+// afterwards.
+func TextFrame(frame []byte) *Message {
+	if len(frame) == 0 {
+		return TextMessage(nil)
+	}
+	if !utf8.Valid(frame[1:]) {
+		return TextMessage(frame[1:])
+	}
+	frame[0] = byte(packetMessage)
+	return &Message{typ: packetMessage, data: frame[1:], frame: frame}
+}
+
 // BinaryMessage returns a binary message carrying data. The caller must not
 // modify data afterwards.
 func BinaryMessage(data []byte) *Message {

@@ -129,7 +129,7 @@ func (sock *Socket) servePollGet(ctx context.Context) pollResult {
 	sock.mu.Lock()
 	if sock.polling {
 		sock.mu.Unlock()
-		sock.log.Info("engineio: overlapping GET on a polling session")
+		sock.log().Info("engineio: overlapping GET on a polling session")
 		sock.closeNow(ReasonTransportError, errOverlap)
 		return pollResult{code: CodeBadRequest, why: "overlapping GET"}
 	}
@@ -231,7 +231,7 @@ func (sock *Socket) servePollPost(body []byte) pollResult {
 	sock.mu.Lock()
 	if sock.posting {
 		sock.mu.Unlock()
-		sock.log.Info("engineio: overlapping POST on a polling session")
+		sock.log().Info("engineio: overlapping POST on a polling session")
 		sock.closeNow(ReasonTransportError, errOverlap)
 		return pollResult{code: CodeBadRequest, why: "overlapping POST"}
 	}

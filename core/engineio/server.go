@@ -216,18 +216,53 @@ func (s *Server) sessionCookie(id string) string {
 }
 
 func (s *Server) openMessage(id, transport string) *Message {
-	upgrades := []string{}
-	if transport == TransportPolling && !s.opts.DisableUpgrades && s.opts.allows(TransportWebSocket) {
-		upgrades = append(upgrades, TransportWebSocket)
+	upgrade := transport == TransportPolling && !s.opts.DisableUpgrades && s.opts.allows(TransportWebSocket)
+	if !plainJSONString(id) {
+		// An id from GenerateID that JSON escapes: encoding/json's form.
+		upgrades := []string{}
+		if upgrade {
+			upgrades = append(upgrades, TransportWebSocket)
+		}
+		b, _ := json.Marshal(handshake{ // plain strings and numbers always marshal
+			SID:          id,
+			Upgrades:     upgrades,
+			PingInterval: s.opts.PingInterval.Milliseconds(),
+			PingTimeout:  s.opts.PingTimeout.Milliseconds(),
+			MaxPayload:   s.opts.MaxHTTPBufferSize,
+		})
+		return controlMessage(packetOpen, b)
 	}
-	b, _ := json.Marshal(handshake{ // plain strings and numbers always marshal
-		SID:          id,
-		Upgrades:     upgrades,
-		PingInterval: s.opts.PingInterval.Milliseconds(),
-		PingTimeout:  s.opts.PingTimeout.Milliseconds(),
-		MaxPayload:   s.opts.MaxHTTPBufferSize,
-	})
-	return controlMessage(packetOpen, b)
+	// The same bytes as encoding/json's, without its reflection: this
+	// runs on the goroutine that becomes the session's reader, whose stack
+	// stays as deep as the deepest call it has made.
+	frame := make([]byte, 0, 110+len(id))
+	frame = append(frame, byte(packetOpen))
+	frame = append(frame, `{"sid":"`...)
+	frame = append(frame, id...)
+	frame = append(frame, `","upgrades":[`...)
+	if upgrade {
+		frame = append(frame, `"websocket"`...)
+	}
+	frame = append(frame, `],"pingInterval":`...)
+	frame = strconv.AppendInt(frame, s.opts.PingInterval.Milliseconds(), 10)
+	frame = append(frame, `,"pingTimeout":`...)
+	frame = strconv.AppendInt(frame, s.opts.PingTimeout.Milliseconds(), 10)
+	frame = append(frame, `,"maxPayload":`...)
+	frame = strconv.AppendInt(frame, s.opts.MaxHTTPBufferSize, 10)
+	frame = append(frame, '}')
+	return &Message{typ: packetOpen, data: frame[1:], frame: frame}
+}
+
+// plainJSONString reports whether encoding/json writes s between quotes as
+// it is: printable ASCII without the characters it escapes.
+func plainJSONString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c > 0x7e, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		}
+	}
+	return true
 }
 
 // refuse logs why a request is refused and builds the error answer.

@@ -59,7 +59,6 @@ type Socket struct {
 	srv *Server
 	id  string
 	req *Request
-	log *slog.Logger
 
 	// wake carries one token when the queue gained messages or the state
 	// changed. The pending long-poll and the websocket writer wait on it
@@ -116,6 +115,13 @@ type Socket struct {
 	timer        *time.Timer // heartbeat
 	timerAt      time.Time   // when the heartbeat timer is due
 	graceTimer   *time.Timer // bounds a graceful close
+	// inMessage: the websocket reader runs an OnMessage callback, which
+	// ReleaseReader may release; readerGen counts the releases, and
+	// readers carries the result of each released reader's successor to
+	// serveWebSocket.
+	inMessage bool
+	readerGen uint32
+	readers   chan error
 
 	// Set before the session is shared: its address's entry in the
 	// quotas, and whether it is counted there.
@@ -128,13 +134,17 @@ func newSocket(srv *Server, id string, req *Request, transport string) *Socket {
 		srv:       srv,
 		id:        id,
 		req:       req,
-		log:       srv.log.With("sid", id),
 		wake:      make(chan struct{}, 1),
 		done:      make(chan struct{}),
 		upgraded:  make(chan struct{}),
 		transport: transport,
 	}
 }
+
+// log returns the session's logger: the server's, with the session id.
+// It is made for each line rather than kept: sessions rarely log, and
+// slog's With is the deepest call an idle session's reader would make.
+func (s *Socket) log() *slog.Logger { return s.srv.log.With("sid", s.id) }
 
 // ID returns the session id.
 func (s *Socket) ID() string { return s.id }
@@ -190,7 +200,22 @@ func (s *Socket) SendMessage(data []byte, binary bool) error {
 // other Send calls. It does not wait for the transport. The queue is
 // bounded by Options.MaxQueuedMessages and Options.MaxQueueBytes; msgs
 // that do not fit are handled by Options.QueueFull.
-func (s *Socket) Send(msgs ...*Message) error {
+func (s *Socket) Send(msgs ...*Message) error { return s.send(msgs, false) }
+
+// Reply is Send for a message that answers the client (an acknowledgement,
+// the answer to a namespace CONNECT): when the session is on websocket,
+// nothing is queued and no writer runs, the caller writes msgs itself and
+// Reply returns once the connection has them, sparing the hand-off to a
+// writer goroutine; otherwise msgs are queued as Send queues them. Either
+// way one writer at a time touches the connection. A write may block while
+// the client does not read (up to PingInterval + PingTimeout), so call it
+// from the session's reader or from a handler answering the client, with
+// no lock held, never from a broadcast.
+func (s *Socket) Reply(msgs ...*Message) error { return s.send(msgs, true) }
+
+// send implements Send and Reply: with inline, the caller writes when it
+// can.
+func (s *Socket) send(msgs []*Message, inline bool) error {
 	n := 0
 	for _, m := range msgs {
 		n += len(m.data)
@@ -208,7 +233,12 @@ func (s *Socket) Send(msgs ...*Message) error {
 	}
 	s.queue = append(s.queue, msgs...)
 	s.queueBytes += n
-	start := s.startWriterLocked()
+	// A reply while the websocket reader runs a message callback (the
+	// handler answering, usually) is written by the reader once the
+	// callback returns (see handle), where its stack is shallow; a
+	// writer that starts meanwhile, or ReleaseReader, writes it sooner.
+	later := inline && s.inMessage
+	start := !later && s.startWriterLocked()
 	s.mu.Unlock()
 	if o := s.srv.observer(); o != nil && o.PacketsOut != nil {
 		o.PacketsOut(s, len(msgs), n)
@@ -216,9 +246,13 @@ func (s *Socket) Send(msgs ...*Message) error {
 	if s.debug() {
 		s.debugQueued(msgs)
 	}
-	if start {
+	switch {
+	case later:
+	case start && inline:
+		s.writeNow()
+	case start:
 		go s.writeLoop()
-	} else {
+	default:
 		s.wake1() // a pending long-poll, or a lingering writer
 	}
 	return nil
@@ -234,7 +268,7 @@ func (s *Socket) overflowLocked() error {
 		s.dropping = true
 		s.mu.Unlock()
 		if first {
-			s.log.Warn("engineio: outbound queue full, dropping messages until it drains", "queued", queued, "bytes", bytes)
+			s.log().Warn("engineio: outbound queue full, dropping messages until it drains", "queued", queued, "bytes", bytes)
 		}
 		if o := s.srv.observer(); o != nil && o.QueueFull != nil {
 			o.QueueFull(s, QueueFullDrop)
@@ -242,7 +276,7 @@ func (s *Socket) overflowLocked() error {
 		return ErrQueueFull
 	}
 	s.mu.Unlock()
-	s.log.Warn("engineio: outbound queue full, closing slow client", "queued", queued, "bytes", bytes)
+	s.log().Warn("engineio: outbound queue full, closing slow client", "queued", queued, "bytes", bytes)
 	if o := s.srv.observer(); o != nil && o.QueueFull != nil {
 		o.QueueFull(s, QueueFullClose)
 	}
@@ -388,7 +422,7 @@ func (s *Socket) close(reason CloseReason, err error, async bool) {
 	}
 	if s.state == stateClosing {
 		if err != nil && s.debug() {
-			s.log.Debug("engineio: transport ended during a graceful close", "err", err)
+			s.log().Debug("engineio: transport ended during a graceful close", "err", err)
 		}
 		reason, err = s.closeReason, nil
 	}
@@ -433,7 +467,7 @@ func (s *Socket) close(reason CloseReason, err error, async bool) {
 			s.debugClosed(reason, err, transport)
 		}
 	default:
-		s.log.Info("engineio: session closed", "reason", string(reason), "err", err)
+		s.log().Info("engineio: session closed", "reason", string(reason), "err", err)
 	}
 	if onClose != nil {
 		if async {
@@ -461,12 +495,16 @@ func (s *Socket) callback(name string, fn func()) { runCallback(s.log, name, fn)
 
 // userCallback runs a user callback that belongs to no session, recovering
 // and logging a panic.
-func (s *Server) userCallback(name string, fn func()) { runCallback(s.log, name, fn) }
+func (s *Server) userCallback(name string, fn func()) { runCallback(s.logger, name, fn) }
 
-func runCallback(log *slog.Logger, name string, fn func()) {
+// logger returns the server's logger.
+func (s *Server) logger() *slog.Logger { return s.log }
+
+// runCallback runs fn, logging a panic to the logger log returns.
+func runCallback(log func() *slog.Logger, name string, fn func()) {
 	defer func() {
 		if v := recover(); v != nil {
-			log.Error("engineio: panic in callback", "callback", name, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			log().Error("engineio: panic in callback", "callback", name, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 		}
 	}()
 	fn()
@@ -534,7 +572,16 @@ var errStop = errors.New("engineio: session closed while reading")
 // handlePacket processes one packet from the client, on the reader path.
 // An error is a protocol error (see packetErrorReason); the caller closes
 // the session.
-func (s *Socket) handlePacket(p packet) error {
+func (s *Socket) handlePacket(p packet) error { return s.handle(p, false) }
+
+// errReaderMoved ends a websocket reader whose message callback released the
+// reader (ReleaseReader): another goroutine reads the connection now.
+var errReaderMoved = errors.New("engineio: the reader goes on on another goroutine")
+
+// handle is handlePacket; ws says the caller is the websocket reader,
+// whose message callbacks may release it (ReleaseReader): it then returns
+// errReaderMoved once the callback has returned.
+func (s *Socket) handle(p packet, ws bool) error {
 	select {
 	case <-s.done:
 		return errStop
@@ -549,9 +596,13 @@ func (s *Socket) handlePacket(p packet) error {
 		s.resetTimer(s.srv.opts.PingTimeout)
 	}
 	fn := s.onMessage
+	gen := s.readerGen
+	if ws && p.typ == packetMessage && fn != nil {
+		s.inMessage = true
+	}
 	s.mu.Unlock()
 	if s.debug() {
-		s.log.Debug("engineio: packet received", "type", p.typ.String(), "bytes", len(p.data), "binary", p.binary)
+		s.log().Debug("engineio: packet received", "type", p.typ.String(), "bytes", len(p.data), "binary", p.binary)
 	}
 	switch p.typ {
 	case packetMessage:
@@ -560,6 +611,18 @@ func (s *Socket) handlePacket(p packet) error {
 		}
 		if fn != nil {
 			s.callback("OnMessage", func() { fn(p.data, p.binary) })
+			if ws {
+				s.mu.Lock()
+				moved := s.readerGen != gen
+				if !moved {
+					s.inMessage = false
+				}
+				s.mu.Unlock()
+				if moved {
+					return errReaderMoved
+				}
+				s.flushNow() // what the callback replied (see send)
+			}
 		}
 	case packetPong:
 		s.onPong()
@@ -573,6 +636,44 @@ func (s *Socket) handlePacket(p packet) error {
 		return fmt.Errorf("%w: unexpected packet type %q", ErrInvalidPacket, byte(p.typ))
 	}
 	return nil
+}
+
+// ReleaseReader lets the OnMessage callback running on the session's
+// websocket reader block (waiting for the client's acknowledgement, for
+// example): the session goes on reading on a new goroutine, so the
+// client's next messages, pongs and close are seen, and the callback's
+// goroutine reads no more once the callback returns. OnMessage may then
+// run on the new goroutine while the released callback still runs: the
+// caller keeps whatever order it needs. ReleaseReader does nothing when no
+// message callback of the websocket reader is running (between messages,
+// on polling, or after the session closed); it may be called from any
+// goroutine.
+func (s *Socket) ReleaseReader() {
+	s.mu.Lock()
+	if !s.inMessage || s.state == stateClosed || s.ws == nil {
+		s.mu.Unlock()
+		return
+	}
+	s.inMessage = false
+	s.readerGen++
+	if s.readers == nil {
+		s.readers = make(chan error)
+	}
+	conn, readers := s.ws, s.readers
+	s.mu.Unlock()
+	if s.debug() {
+		s.log().Debug("engineio: reader released by a message callback, reading on a new goroutine")
+	}
+	go func() {
+		err := s.readLoop(conn)
+		if err != errReaderMoved {
+			// At once: the released callback, which serveWebSocket
+			// waits for, may still be running.
+			s.closeNow(readErrorReason(err), err)
+		}
+		readers <- err
+	}()
+	s.signal() // what the callback replied meanwhile (see send)
 }
 
 // packetErrorReason is the close reason for an error from handlePacket or

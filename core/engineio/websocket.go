@@ -165,7 +165,21 @@ func (t *Ticket) Serve(conn Conn) {
 		_ = conn.Close()
 		return
 	}
+	// The open packet is written by this goroutine, the session's reader
+	// to be: a new session starts no writer goroutine.
+	sock.flushNow()
 	sock.serveWebSocket(conn)
+}
+
+// flushNow writes what is queued on the caller's goroutine, unless a writer
+// runs (see writeNow).
+func (sock *Socket) flushNow() {
+	sock.mu.Lock()
+	start := sock.startWriterLocked()
+	sock.mu.Unlock()
+	if start {
+		sock.writeNow()
+	}
 }
 
 // serveUpgrade runs the probe of a polling → websocket upgrade, then serves
@@ -185,7 +199,7 @@ func (t *Ticket) serveUpgrade(conn Conn) {
 			why = "another upgrade in progress"
 		}
 		sock.mu.Unlock()
-		sock.log.Info("engineio: extra websocket closed", "reason", why, "remote", t.req.RemoteAddr)
+		sock.log().Info("engineio: extra websocket closed", "reason", why, "remote", t.req.RemoteAddr)
 		writeCloseFrame(conn, 0, "", false)
 		_ = conn.Close()
 		return
@@ -222,18 +236,18 @@ func (sock *Socket) probe(conn Conn, base64 bool) bool {
 	_ = conn.SetReadDeadline(time.Now().Add(sock.srv.opts.UpgradeTimeout))
 	typ, data, err := conn.ReadMessage()
 	if err != nil || typ != wsText || string(data) != "2probe" {
-		sock.log.Info("engineio: upgrade failed: no probe", "err", err)
+		sock.log().Info("engineio: upgrade failed: no probe", "err", err)
 		return false
 	}
 	_ = conn.SetWriteDeadline(time.Now().Add(sock.srv.opts.UpgradeTimeout))
 	if err := conn.WriteMessage(wsText, msgPongProbe.frame); err != nil {
-		sock.log.Info("engineio: upgrade failed: writing probe answer", "err", err)
+		sock.log().Info("engineio: upgrade failed: writing probe answer", "err", err)
 		return false
 	}
 	sock.startUpgradeChecks()
 	typ, data, err = conn.ReadMessage()
 	if err != nil || typ != wsText || string(data) != "5" {
-		sock.log.Info("engineio: upgrade failed: no upgrade packet", "err", err)
+		sock.log().Info("engineio: upgrade failed: no upgrade packet", "err", err)
 		return false
 	}
 	sock.mu.Lock()
@@ -245,7 +259,7 @@ func (sock *Socket) probe(conn Conn, base64 bool) bool {
 	sock.ws, sock.wsBase64 = conn, base64
 	close(sock.upgraded) // a long-poll still pending is refused
 	if sock.debug() {
-		sock.log.Debug("engineio: upgraded to websocket")
+		sock.log().Debug("engineio: upgraded to websocket")
 	}
 	return true
 }
@@ -302,6 +316,14 @@ func (s *Socket) stopUpgradeChecksLocked() {
 func (sock *Socket) serveWebSocket(conn Conn) {
 	sock.signal() // a writer starts for whatever is queued
 	err := sock.readLoop(conn)
+	for err == errReaderMoved {
+		// A message callback released this reader (ReleaseReader): the
+		// goroutine that reads on reports how reading ended.
+		sock.mu.Lock()
+		readers := sock.readers
+		sock.mu.Unlock()
+		err = <-readers
+	}
 	sock.closeNow(readErrorReason(err), err)
 	sock.writers.Wait()
 	sock.connUse.Wait() // the goroutine that closed the session is done with conn
@@ -345,7 +367,10 @@ func (sock *Socket) readLoop(conn Conn) error {
 		default:
 			continue
 		}
-		if err := sock.handlePacket(p); err != nil {
+		if err := sock.handle(p, true); err != nil {
+			if err == errReaderMoved {
+				return err
+			}
 			if err != errStop {
 				sock.closeProtocolError(closeProtocolError, packetErrorReason(err), err)
 			}
@@ -390,14 +415,9 @@ const writerLinger = time.Second
 // one runs at a time.
 func (sock *Socket) writeLoop() {
 	defer sock.writers.Done()
-	writeTimeout := sock.srv.opts.PingInterval + sock.srv.opts.PingTimeout
 	var linger *time.Timer
 	sock.mu.Lock()
-	conn, batch, base64 := sock.ws, sock.batch, sock.wsBase64
-	var cs compressionSetter
-	if sock.srv.opts.PerMessageDeflate {
-		cs, _ = conn.(compressionSetter)
-	}
+	conn, batch := sock.ws, sock.batch
 	for {
 		// Write batches until the queue is empty: one lock per batch.
 		batch = sock.takeQueue(batch[:0])
@@ -431,34 +451,81 @@ func (sock *Socket) writeLoop() {
 			sock.mu.Unlock()
 			return
 		}
-		sock.writing = true
-		closing := sock.state == stateClosing && batch[len(batch)-1] == msgClose
-		sock.mu.Unlock()
-		_ = conn.SetWriteDeadline(time.Now().Add(writeTimeout))
-		for i, m := range batch {
-			typ, frame := wsText, m.frame
-			switch {
-			case m.binary && base64:
-				// b64=1: binary as "b" + base64 text, as the
-				// reference server sends it to such clients.
-				frame = appendPollRecord(nil, m)
-			case m.binary:
-				typ = wsBinary
-			}
-			if cs != nil {
-				cs.EnableWriteCompression(!m.uncompressed)
-			}
-			if err := conn.WriteMessage(typ, frame); err != nil {
-				sock.closeNow(ReasonTransportError, err)
-				return
-			}
-			batch[i] = nil
-		}
-		if closing {
-			_ = conn.WriteMessage(wsClose, []byte{closeNormal >> 8, closeNormal & 0xff})
-			sock.finishClosing()
+		if !sock.writeBatchLocked(conn, batch) {
 			return
 		}
 		sock.mu.Lock()
 	}
+}
+
+// writeNow is the writer on the caller's goroutine (see Socket.Reply): it
+// writes what is queued now, then hands what was queued meanwhile to a
+// writer goroutine, or stops. The caller has marked the writer running
+// (startWriterLocked).
+func (sock *Socket) writeNow() {
+	sock.mu.Lock()
+	batch := sock.takeQueue(sock.batch[:0])
+	sock.batch = nil // this writer's until it stops
+	if sock.state == stateClosed {
+		sock.writerAlive, sock.writing = false, false
+		sock.mu.Unlock()
+		sock.writers.Done()
+		return
+	}
+	if len(batch) > 0 && !sock.writeBatchLocked(sock.ws, batch) {
+		sock.writers.Done()
+		return
+	}
+	sock.mu.Lock()
+	sock.batch = batch[:0]
+	if len(sock.queue) > 0 && sock.state != stateClosed {
+		sock.mu.Unlock()
+		go sock.writeLoop() // the writer's count goes with it
+		return
+	}
+	sock.writerAlive, sock.writing = false, false
+	sock.mu.Unlock()
+	sock.writers.Done()
+}
+
+// writeBatchLocked writes batch, taken from the queue, to conn. s.mu must
+// be held; it unlocks it. It reports false when the writer must stop: the
+// write failed (the session is closed) or the batch ended with the close
+// packet of a graceful close.
+func (sock *Socket) writeBatchLocked(conn Conn, batch []*Message) bool {
+	sock.writing = true
+	closing := sock.state == stateClosing && batch[len(batch)-1] == msgClose
+	base64 := sock.wsBase64
+	sock.mu.Unlock()
+	var cs compressionSetter
+	if sock.srv.opts.PerMessageDeflate {
+		cs, _ = conn.(compressionSetter)
+	}
+	_ = conn.SetWriteDeadline(time.Now().Add(sock.srv.opts.PingInterval + sock.srv.opts.PingTimeout))
+	for i, m := range batch {
+		typ, frame := wsText, m.frame
+		switch {
+		case m.binary && base64:
+			// b64=1: binary as "b" + base64 text, as the
+			// reference server sends it to such clients.
+			frame = appendPollRecord(nil, m)
+		case m.binary:
+			typ = wsBinary
+		}
+		if cs != nil {
+			cs.EnableWriteCompression(!m.uncompressed)
+		}
+		if err := conn.WriteMessage(typ, frame); err != nil {
+			clear(batch)
+			sock.closeNow(ReasonTransportError, err)
+			return false
+		}
+		batch[i] = nil
+	}
+	if closing {
+		_ = conn.WriteMessage(wsClose, []byte{closeNormal >> 8, closeNormal & 0xff})
+		sock.finishClosing()
+		return false
+	}
+	return true
 }

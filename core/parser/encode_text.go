@@ -152,7 +152,9 @@ func encodeJSON(p *Outgoing) (Encoded, error) {
 		id = strconv.AppendUint(id, p.ID, 10)
 	}
 
-	text := make([]byte, 0, len(h)+nspLen+len(id)+e.buf.Len())
+	// One byte more in front, free for the transport (Message.Frame).
+	frame := make([]byte, 1, 1+len(h)+nspLen+len(id)+e.buf.Len())
+	text := frame[1:1]
 	text = append(text, h...)
 	if nspLen > 0 {
 		text = append(text, nsp...)
@@ -162,7 +164,7 @@ func encodeJSON(p *Outgoing) (Encoded, error) {
 	text = append(text, e.buf.Bytes()...)
 
 	out := make(Encoded, 1+len(e.att))
-	out[0] = Message{Data: text}
+	out[0] = Message{Data: text, Frame: frame[:1+len(text)]}
 	if len(e.att) > 0 {
 		total := 0
 		for _, a := range e.att {

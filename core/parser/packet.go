@@ -94,6 +94,12 @@ type Message struct {
 	Data []byte
 	// Binary tells whether Data is sent as a binary message.
 	Binary bool
+	// Frame, when not nil, is one free byte followed by Data (Data is
+	// Frame[1:]): the JSON codec reserves the byte so that a transport can
+	// write its own type byte there (Engine.IO's "4") instead of copying
+	// the payload after it. Only that byte may be written, once, before
+	// the message is shared.
+	Frame []byte
 }
 
 // Encoded is an encoded packet: the Engine.IO messages to send, in order
