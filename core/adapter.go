@@ -158,9 +158,14 @@ func (memoryManager) NewAdapter(nsp *Namespace) Adapter { return NewMemoryAdapte
 type MemoryAdapter struct {
 	nsp *Namespace
 
-	mu    sync.RWMutex // guards rooms and sids
-	rooms map[string]map[string]struct{}
-	sids  map[string]map[string]struct{}
+	// mu guards rooms, sids and leftOwn. A socket's own room (its id) is
+	// implicit: it is in it from AddAll of its id until it leaves it
+	// (leftOwn) or every room (DelAll), and neither rooms nor its entry
+	// in sids holds it, so a socket in no other room costs one map entry.
+	mu      sync.RWMutex
+	rooms   map[string]map[string]struct{} // members of each room, own rooms aside
+	sids    map[string]map[string]struct{} // each socket's other rooms; nil: none
+	leftOwn map[string]struct{}            // sockets that left their own room
 
 	roomHook func(room string, created, private bool) // see WatchRooms; set before use
 
@@ -181,6 +186,30 @@ func NewMemoryAdapter(nsp *Namespace) *MemoryAdapter {
 // Namespace returns the adapter's namespace.
 func (a *MemoryAdapter) Namespace() *Namespace { return a.nsp }
 
+// inOwn reports whether the socket id is in its own room. a.mu must be
+// held.
+func (a *MemoryAdapter) inOwn(id string) bool {
+	if _, ok := a.sids[id]; !ok {
+		return false
+	}
+	_, left := a.leftOwn[id]
+	return !left
+}
+
+// has reports whether the socket id is in room. a.mu must be held.
+func (a *MemoryAdapter) has(id, room string) bool {
+	if room == id {
+		return a.inOwn(id)
+	}
+	_, in := a.sids[id][room]
+	return in
+}
+
+// exists reports whether room has a member. a.mu must be held.
+func (a *MemoryAdapter) exists(room string) bool {
+	return len(a.rooms[room]) > 0 || a.inOwn(room)
+}
+
 // AddAll implements Adapter.
 func (a *MemoryAdapter) AddAll(id string, rooms []string) {
 	o := a.nsp.srv.observer()
@@ -194,28 +223,43 @@ func (a *MemoryAdapter) AddAll(id string, rooms []string) {
 			a.joined(o, r, id)
 		}
 	}()
-	mine := a.sids[id]
-	if mine == nil {
-		mine = make(map[string]struct{}, len(rooms))
-		a.sids[id] = mine
+	mine, known := a.sids[id]
+	if !known {
+		a.sids[id] = nil
+		// The socket is known now, but in its own room only when
+		// rooms holds its id.
+		if a.leftOwn == nil {
+			a.leftOwn = make(map[string]struct{})
+		}
+		a.leftOwn[id] = struct{}{}
 	}
 	for _, r := range rooms {
+		if a.has(id, r) {
+			continue
+		}
 		if watch {
-			if _, in := mine[r]; !in {
-				joined = append(joined, r)
-			}
+			joined = append(joined, r)
 		}
-		mine[r] = struct{}{}
-		members := a.rooms[r]
-		if members == nil {
-			members = make(map[string]struct{})
-			a.rooms[r] = members
-			if a.roomHook != nil {
-				_, private := a.sids[r]
-				a.roomHook(r, true, private)
+		existed := a.exists(r)
+		if r == id {
+			delete(a.leftOwn, id) // kept, empty: every new socket passes by
+		} else {
+			if mine == nil {
+				mine = make(map[string]struct{}, len(rooms))
+				a.sids[id] = mine
 			}
+			mine[r] = struct{}{}
+			members := a.rooms[r]
+			if members == nil {
+				members = make(map[string]struct{})
+				a.rooms[r] = members
+			}
+			members[id] = struct{}{}
 		}
-		members[id] = struct{}{}
+		if !existed && a.roomHook != nil {
+			_, private := a.sids[r]
+			a.roomHook(r, true, private)
+		}
 	}
 }
 
@@ -223,17 +267,13 @@ func (a *MemoryAdapter) AddAll(id string, rooms []string) {
 func (a *MemoryAdapter) Del(id, room string) {
 	o := a.nsp.srv.observer()
 	watch := o != nil && o.RoomLeft != nil || a.nsp.srv.debug()
-	was := false // for the observer and the log
 	a.mu.Lock()
-	if mine := a.sids[id]; mine != nil {
-		if watch {
-			_, was = mine[room]
-		}
-		delete(mine, room)
-	}
-	a.delMember(room, id)
-	a.mu.Unlock()
+	was := a.has(id, room)
 	if was {
+		a.delMember(room, id)
+	}
+	a.mu.Unlock()
+	if was && watch {
 		a.left(o, room, id)
 	}
 }
@@ -256,17 +296,31 @@ func (a *MemoryAdapter) left(o *Observer, room, id string) {
 	a.nsp.logRoom("sio: room left", room, id)
 }
 
-// delMember removes id from room. a.mu must be held for writing.
+// delMember removes id, a member, from room. a.mu must be held for
+// writing.
 func (a *MemoryAdapter) delMember(room, id string) {
-	if members := a.rooms[room]; members != nil {
-		delete(members, id)
-		if len(members) == 0 {
-			delete(a.rooms, room)
-			if a.roomHook != nil {
-				_, private := a.sids[room]
-				a.roomHook(room, false, private)
+	if room == id {
+		if a.leftOwn == nil {
+			a.leftOwn = make(map[string]struct{})
+		}
+		a.leftOwn[id] = struct{}{}
+	} else {
+		if mine := a.sids[id]; mine != nil {
+			delete(mine, room)
+			if len(mine) == 0 {
+				a.sids[id] = nil
 			}
 		}
+		if members := a.rooms[room]; members != nil {
+			delete(members, id)
+			if len(members) == 0 {
+				delete(a.rooms, room)
+			}
+		}
+	}
+	if a.roomHook != nil && !a.exists(room) {
+		_, private := a.sids[room]
+		a.roomHook(room, false, private)
 	}
 }
 
@@ -276,6 +330,12 @@ func (a *MemoryAdapter) DelAll(id string) {
 	watch := o != nil && o.RoomLeft != nil || a.nsp.srv.debug()
 	var left []string // for the observer and the log
 	a.mu.Lock()
+	if a.inOwn(id) {
+		a.delMember(id, id)
+		if watch {
+			left = append(left, id)
+		}
+	}
 	for r := range a.sids[id] {
 		a.delMember(r, id)
 		if watch {
@@ -283,6 +343,7 @@ func (a *MemoryAdapter) DelAll(id string) {
 		}
 	}
 	delete(a.sids, id)
+	delete(a.leftOwn, id)
 	a.mu.Unlock()
 	for _, r := range left {
 		a.left(o, r, id)
@@ -293,11 +354,14 @@ func (a *MemoryAdapter) DelAll(id string) {
 func (a *MemoryAdapter) SocketRooms(id string) []string {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	mine := a.sids[id]
-	if mine == nil {
+	mine, ok := a.sids[id]
+	if !ok {
 		return nil
 	}
-	out := make([]string, 0, len(mine))
+	out := make([]string, 0, len(mine)+1)
+	if a.inOwn(id) {
+		out = append(out, id)
+	}
 	for r := range mine {
 		out = append(out, r)
 	}
@@ -308,9 +372,14 @@ func (a *MemoryAdapter) SocketRooms(id string) []string {
 func (a *MemoryAdapter) Rooms() []string {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	out := make([]string, 0, len(a.rooms))
+	out := make([]string, 0, len(a.rooms)+len(a.sids))
 	for r := range a.rooms {
 		out = append(out, r)
+	}
+	for id := range a.sids {
+		if _, dup := a.rooms[id]; !dup && a.inOwn(id) {
+			out = append(out, id)
+		}
 	}
 	return out
 }
@@ -322,6 +391,16 @@ func (a *MemoryAdapter) Sockets(rooms []string) []string {
 	return out
 }
 
+// members calls fn with each member of room. a.mu must be held.
+func (a *MemoryAdapter) members(room string, fn func(id string)) {
+	for id := range a.rooms[room] {
+		fn(id)
+	}
+	if a.inOwn(room) {
+		fn(room)
+	}
+}
+
 // forEach calls fn with the id of every socket opts selects, once each,
 // while holding a.mu for reading: fn must not call back into a.
 func (a *MemoryAdapter) forEach(opts BroadcastOptions, fn func(id string)) {
@@ -331,9 +410,7 @@ func (a *MemoryAdapter) forEach(opts BroadcastOptions, fn func(id string)) {
 	if len(opts.Except) > 0 {
 		except = make(map[string]struct{})
 		for _, r := range opts.Except {
-			for id := range a.rooms[r] {
-				except[id] = struct{}{}
-			}
+			a.members(r, func(id string) { except[id] = struct{}{} })
 		}
 	}
 	if len(opts.Rooms) == 0 {
@@ -349,18 +426,18 @@ func (a *MemoryAdapter) forEach(opts BroadcastOptions, fn func(id string)) {
 		seen = make(map[string]struct{})
 	}
 	for _, r := range opts.Rooms {
-		for id := range a.rooms[r] {
+		a.members(r, func(id string) {
 			if _, skip := except[id]; skip {
-				continue
+				return
 			}
 			if seen != nil {
 				if _, dup := seen[id]; dup {
-					continue
+					return
 				}
 				seen[id] = struct{}{}
 			}
 			fn(id)
-		}
+		})
 	}
 }
 

@@ -27,7 +27,7 @@ type client struct {
 	mu      sync.Mutex         // guards sockets and closed
 	sockets map[string]*Socket // by namespace name
 	closed  bool
-	timer   *time.Timer // the connect timeout
+	timer   *time.Timer // the connect timeout; nil once a namespace is joined
 }
 
 func newClient(srv *Server, conn *engineio.Socket) *client {
@@ -39,6 +39,24 @@ func newClient(srv *Server, conn *engineio.Socket) *client {
 	}
 	c.timer = time.AfterFunc(srv.opts.ConnectTimeout, c.connectTimeout)
 	return c
+}
+
+// joined stops the connect timeout when a socket of the connection has
+// joined its namespace, as the reference server clears it: a connection
+// that later leaves every namespace stays open.
+func (c *client) joined() {
+	c.mu.Lock()
+	c.stopConnectTimeoutLocked()
+	c.mu.Unlock()
+}
+
+// stopConnectTimeoutLocked stops and drops the connect timeout's timer.
+// c.mu must be held.
+func (c *client) stopConnectTimeoutLocked() {
+	if c.timer != nil {
+		c.timer.Stop()
+		c.timer = nil
+	}
 }
 
 // connectTimeout closes the connection when it is in no namespace (it never
@@ -169,7 +187,7 @@ func (c *client) onClose(reason engineio.CloseReason, _ error) {
 	defer c.srv.busy.done() // the count taken in onEngineConnection
 	c.mu.Lock()
 	c.closed = true
-	c.timer.Stop()
+	c.stopConnectTimeoutLocked()
 	c.stopAttachmentTimer()
 	sockets := make([]*Socket, 0, len(c.sockets))
 	for _, s := range c.sockets {

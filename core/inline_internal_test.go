@@ -1,6 +1,9 @@
 package core
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/socketio-go/sio/core/parser"
@@ -35,5 +38,56 @@ func TestConnectPacketMatchesCodec(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// A socket's own room is implicit in the in-memory adapter, and behaves as
+// any room: it may be left, joined again, and named by other sockets.
+func TestOwnRoomImplicit(t *testing.T) {
+	srv := NewServer(Options{})
+	a := NewMemoryAdapter(srv.Of("/"))
+	var hooks []string
+	a.WatchRooms(func(room string, created, private bool) {
+		hooks = append(hooks, fmt.Sprintf("%s %v %v", room, created, private))
+	})
+	a.AddAll("a", []string{"a"})
+	a.AddAll("b", []string{"b", "x"})
+	if len(a.rooms) != 1 || a.sids["a"] != nil {
+		t.Errorf("rooms %v, sids %v: the own rooms are held", a.rooms, a.sids)
+	}
+	check := func(rooms []string, want string) {
+		t.Helper()
+		got := a.Sockets(rooms)
+		slices.Sort(got)
+		if strings.Join(got, ",") != want {
+			t.Errorf("Sockets(%v) = %v, want %s", rooms, got, want)
+		}
+	}
+	check([]string{"a"}, "a")
+	check([]string{"a", "b"}, "a,b")
+	check(nil, "a,b")
+	a.AddAll("b", []string{"a"}) // b joins the room named after a
+	check([]string{"a"}, "a,b")
+	a.Del("a", "a")
+	check([]string{"a"}, "b")
+	if r := a.SocketRooms("a"); len(r) != 0 {
+		t.Errorf("a's rooms %v", r)
+	}
+	a.AddAll("a", []string{"a"})
+	check([]string{"a"}, "a,b")
+	r := a.Rooms()
+	slices.Sort(r)
+	if strings.Join(r, ",") != "a,b,x" {
+		t.Errorf("Rooms %v", r)
+	}
+	a.DelAll("b")
+	a.DelAll("a")
+	if len(a.rooms) != 0 || len(a.sids) != 0 || len(a.leftOwn) != 0 {
+		t.Errorf("left behind: %v %v %v", a.rooms, a.sids, a.leftOwn)
+	}
+	// Room "a" never empties while a is out of it: b is in it.
+	want := "a true true,b true true,x true false,b false true,x false false,a false true"
+	if got := strings.Join(hooks, ","); got != want {
+		t.Errorf("hooks %s\nwant  %s", got, want)
 	}
 }

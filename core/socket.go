@@ -558,6 +558,7 @@ func (s *Socket) accept() {
 	}
 	s.connected = true
 	s.mu.Unlock()
+	s.client.joined()
 	c := s.conn()
 	_ = c.Reply(s.connectPacket()...)
 	for _, p := range s.missed {
