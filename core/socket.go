@@ -25,7 +25,7 @@ type Socket struct {
 	nsp       *Namespace
 	client    *client
 	handshake Handshake
-	hsURL     sync.Once // fills handshake.URL on first use (see Handshake)
+	hsURL     sync.Once // fills handshake's Headers, Query and URL on first use (see Handshake)
 	ctx       context.Context
 	cancel    context.CancelFunc
 
@@ -69,22 +69,17 @@ type Socket struct {
 func newSocket(nsp *Namespace, c *client, auth Args) *Socket {
 	var b [15]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	req := c.conn.Request()
-	parent := req.Context
-	if parent == nil {
-		parent = context.Background()
-	}
-	ctx, cancel := context.WithCancel(parent)
+	ctx, cancel := context.WithCancel(c.conn.RequestContext())
 	s := &Socket{
 		id:     base64.RawURLEncoding.EncodeToString(b[:]),
 		nsp:    nsp,
 		client: c,
+		// Headers, Query and URL are filled when first asked for (see
+		// Handshake): the engine keeps them packed meanwhile.
 		handshake: Handshake{
-			Headers: req.Header,
-			Query:   req.Query,
-			Address: req.RemoteAddr,
+			Address: c.conn.RemoteAddr(),
 			Time:    time.Now(),
-			Secure:  req.TLS,
+			Secure:  c.conn.Secure(),
 			Auth:    auth,
 		},
 		ctx:    ctx,
@@ -115,9 +110,15 @@ func (s *Socket) Handshake() *Handshake {
 	if s == nil {
 		return &Handshake{}
 	}
-	// The URL is made when asked for: most sockets never are, and
-	// encoding the query is the deepest call of a connection's reader.
-	s.hsURL.Do(func() { s.handshake.URL = s.client.conn.Request().URL().String() })
+	// The request's headers, query and URL are filled in when asked for:
+	// most sockets never are; the engine keeps them packed meanwhile, and
+	// encoding the query would be the deepest call of a connection's
+	// reader.
+	s.hsURL.Do(func() {
+		req := s.client.conn.Request()
+		s.handshake.Headers, s.handshake.Query = req.Header, req.Query
+		s.handshake.URL = req.URL().String()
+	})
 	return &s.handshake
 }
 

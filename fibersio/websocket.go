@@ -37,7 +37,12 @@ func newUpgrader(opts engineio.Options) fiber.Handler {
 	}, contribws.Config{
 		Origins:           []string{"*"},
 		EnableCompression: opts.PerMessageDeflate,
-		WriteBufferPool:   &sync.Pool{},
+		// fasthttp reads the hijacked connection through its own
+		// buffer (Fiber's ReadBufferSize, 4 KiB), which it keeps while
+		// the connection is served: the websocket's needs only hold a
+		// control frame. Writes borrow a buffer from the pool.
+		ReadBufferSize:  readBufferSize,
+		WriteBufferPool: &sync.Pool{},
 		RecoverHandler: func(c *contribws.Conn) {
 			if v := recover(); v != nil {
 				log.Error("fibersio: panic serving a websocket", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
@@ -46,6 +51,11 @@ func newUpgrader(opts engineio.Options) fiber.Handler {
 		},
 	})
 }
+
+// readBufferSize is the websocket's read buffer: the largest control frame
+// (125 bytes) and a little more. Larger frames are read through it, not
+// refused.
+const readBufferSize = 128
 
 // conn is the upgraded connection as the core uses it: the connection of
 // fasthttp/websocket under contrib's Conn. Its Close ends the

@@ -176,6 +176,7 @@ func (s *Server) open(id string, r *Request, transport string, ws Conn) (*Socket
 	if fn := s.onConnection; fn != nil {
 		sock.callback("OnConnection", func() { fn(sock) })
 	}
+	sock.holdRequest()
 	return sock, nil
 }
 

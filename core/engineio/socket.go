@@ -58,7 +58,10 @@ const (
 type Socket struct {
 	srv *Server
 	id  string
-	req *Request
+	req *Request // replaced, guarded by mu, when held is set or used
+	// held is the packed headers and query of req, which has none then
+	// (see holdRequest); guarded by mu.
+	held *heldRequest
 
 	// wake carries one token when the queue gained messages or the state
 	// changed. The pending long-poll and the websocket writer wait on it
@@ -148,9 +151,6 @@ func (s *Socket) log() *slog.Logger { return s.srv.log.With("sid", s.id) }
 
 // ID returns the session id.
 func (s *Socket) ID() string { return s.id }
-
-// Request returns the handshake request. Its Body is nil.
-func (s *Socket) Request() *Request { return s.req }
 
 // Transport returns the current transport name: "polling" or "websocket".
 func (s *Socket) Transport() string {

@@ -165,6 +165,10 @@ func (t *Ticket) Serve(conn Conn) {
 		_ = conn.Close()
 		return
 	}
+	// The ticket may outlive this call in the adapter's hands (Fiber's
+	// locals): it lets go of the request, whose headers the session keeps
+	// packed (see holdRequest).
+	t.req = nil
 	// The open packet is written by this goroutine, the session's reader
 	// to be: a new session starts no writer goroutine.
 	sock.flushNow()
