@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"encoding/json"
+	"errors"
 	"sync"
 	"testing"
 
@@ -50,5 +51,26 @@ func TestHandlerBlocksOnItsClient(t *testing.T) {
 	defer mu.Unlock()
 	if len(order) != 2 || order[0] != "first" {
 		t.Errorf("handlers ran in order %v", order)
+	}
+}
+
+// A socket's context is made when first asked for; asked for after the
+// socket left, it is cancelled already.
+func TestContextMadeAfterLeaving(t *testing.T) {
+	ts := newServer(t, core.Options{})
+	done := make(chan error, 1)
+	ts.OnDisconnect(func(s *core.Socket, _ core.DisconnectReason) {
+		select {
+		case <-s.Context().Done():
+			done <- nil
+		default:
+			done <- errors.New("context not cancelled")
+		}
+	})
+	c := ts.dialWS(t, nil)
+	c.Join(t, "/", nil)
+	c.Close()
+	if err := recv(t, done); err != nil {
+		t.Error(err)
 	}
 }

@@ -262,7 +262,7 @@ func (n *Namespace) connect(s *Socket) {
 			if auth.Len() == 0 {
 				auth = h.noAuth
 			}
-			_, err := h.call(s.ctx, s, "connect", auth, nil)
+			_, err := h.call(s.Context(), s, "connect", auth, nil)
 			return err
 		})
 	}

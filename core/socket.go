@@ -26,10 +26,12 @@ type Socket struct {
 	client    *client
 	handshake Handshake
 	hsURL     sync.Once // fills handshake's Headers, Query and URL on first use (see Handshake)
+
+	mu sync.Mutex // guards the fields below
+	// ctx is made when first asked for (Context): an idle socket whose
+	// handlers take none costs no context; cancel ends it.
 	ctx       context.Context
 	cancel    context.CancelFunc
-
-	mu        sync.Mutex // guards the fields below
 	connected bool
 	left      bool
 	session   map[string]any
@@ -69,7 +71,6 @@ type Socket struct {
 func newSocket(nsp *Namespace, c *client, auth Args) *Socket {
 	var b [15]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	ctx, cancel := context.WithCancel(c.conn.RequestContext())
 	s := &Socket{
 		id:     base64.RawURLEncoding.EncodeToString(b[:]),
 		nsp:    nsp,
@@ -82,8 +83,6 @@ func newSocket(nsp *Namespace, c *client, auth Args) *Socket {
 			Secure:  c.conn.Secure(),
 			Auth:    auth,
 		},
-		ctx:    ctx,
-		cancel: cancel,
 	}
 	s.holding.Store(true)
 	return s
@@ -128,6 +127,14 @@ func (s *Socket) Handshake() *Handshake {
 func (s *Socket) Context() context.Context {
 	if s == nil {
 		return doneContext
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ctx == nil {
+		s.ctx, s.cancel = context.WithCancel(s.client.conn.RequestContext())
+		if s.left {
+			s.cancel()
+		}
 	}
 	return s.ctx
 }
@@ -744,8 +751,11 @@ func (s *Socket) leave(reason DisconnectReason, notify bool) bool {
 	s.acks = nil
 	ackStarts := s.ackStart
 	s.ackStart = nil
+	cancel := s.cancel // nil: no context made yet; Context makes it cancelled
 	s.mu.Unlock()
-	s.cancel()
+	if cancel != nil {
+		cancel()
+	}
 	if fn := s.nsp.disconnectingHandler(); fn != nil && wasConnected {
 		s.safely("disconnecting handler", func() { fn(s, reason) })
 	}
@@ -854,7 +864,7 @@ func (s *Socket) handle(h *handler, p *parser.Packet) {
 	}
 	var res []any
 	err := s.run(p.Event, func() (err error) {
-		res, err = h.call(s.ctx, s, p.Event, p.Args, ack)
+		res, err = h.call(s.Context(), s, p.Event, p.Args, ack)
 		return err
 	})
 	if err != nil {
@@ -959,6 +969,14 @@ func (s *Socket) drain() {
 	var linger *time.Timer
 	for {
 		s.mu.Lock()
+		if len(s.pending) == 0 && s.left {
+			// Nothing more will come (leave queues its last job
+			// before it returns).
+			s.running = false
+			s.pending = nil
+			s.mu.Unlock()
+			return
+		}
 		if len(s.pending) == 0 {
 			if s.kick == nil {
 				s.kick = make(chan struct{}, 1)
@@ -975,7 +993,6 @@ func (s *Socket) drain() {
 			select {
 			case <-kick:
 				continue
-			case <-s.ctx.Done():
 			case <-linger.C:
 			}
 			s.mu.Lock()
