@@ -43,6 +43,8 @@ type Server struct {
 	live     sync.WaitGroup // one count per open session
 
 	observers fanout.Set[Observer] // see Observe
+
+	beats beats // the sessions' heartbeats
 }
 
 // New returns a Server configured by opts; zero fields take their defaults.

@@ -115,8 +115,7 @@ type Socket struct {
 	awaitingPong bool
 	pingQueued   bool        // the ping awaiting its pong is still in the queue
 	pongExtended bool        // a packet has extended the pong deadline of this ping
-	timer        *time.Timer // heartbeat
-	timerAt      time.Time   // when the heartbeat timer is due
+	timerAt      time.Time   // when the heartbeat is due (Server.beats runs it)
 	graceTimer   *time.Timer // bounds a graceful close
 	// inMessage: the websocket reader runs an OnMessage callback, which
 	// ReleaseReader may release; readerGen counts the releases, and
@@ -125,6 +124,11 @@ type Socket struct {
 	inMessage bool
 	readerGen uint32
 	readers   chan error
+
+	// The session's place in Server.beats, guarded by its mutex: when it
+	// is due (Unix nanoseconds) and its index (-1: not scheduled).
+	beatAt  int64
+	beatIdx int
 
 	// Set before the session is shared: its address's entry in the
 	// quotas, and whether it is counted there.
@@ -141,6 +145,7 @@ func newSocket(srv *Server, id string, req *Request, transport string) *Socket {
 		done:      make(chan struct{}),
 		upgraded:  make(chan struct{}),
 		transport: transport,
+		beatIdx:   -1,
 	}
 }
 
@@ -428,9 +433,7 @@ func (s *Socket) close(reason CloseReason, err error, async bool) {
 	}
 	s.state = stateClosed
 	s.queue = nil
-	if s.timer != nil {
-		s.timer.Stop()
-	}
+	s.srv.beats.remove(s)
 	if s.graceTimer != nil {
 		s.graceTimer.Stop()
 	}
@@ -518,17 +521,23 @@ func (s *Socket) startHeartbeat() {
 	if s.state == stateClosed {
 		return
 	}
-	s.timerAt = time.Now().Add(s.srv.opts.PingInterval)
-	s.timer = time.AfterFunc(s.srv.opts.PingInterval, s.heartbeat)
+	s.resetTimer(s.srv.opts.PingInterval)
 }
 
 // heartbeat runs when the heartbeat timer fires: it sends a ping, or closes
 // the session when the previous ping went unanswered.
 func (s *Socket) heartbeat() {
 	s.mu.Lock()
-	if s.state != stateOpen || time.Now().Before(s.timerAt) {
-		// Closed or closing (a graceful close has its own deadline), or
-		// rescheduled by a pong while this run was starting.
+	if s.state != stateOpen {
+		// Closed or closing (a graceful close has its own deadline).
+		s.mu.Unlock()
+		return
+	}
+	if time.Now().Before(s.timerAt) {
+		// Rescheduled by a pong while this run was starting (then it is
+		// scheduled already), or run a little early by the wall clock:
+		// it runs again when due.
+		s.srv.beats.schedule(s, s.timerAt)
 		s.mu.Unlock()
 		return
 	}
@@ -549,7 +558,7 @@ func (s *Socket) heartbeat() {
 // resetTimer reschedules the heartbeat. s.mu must be held.
 func (s *Socket) resetTimer(d time.Duration) {
 	s.timerAt = time.Now().Add(d)
-	s.timer.Reset(d)
+	s.srv.beats.schedule(s, s.timerAt)
 }
 
 // onPong handles a pong. Only a pong that can answer the ping counts: one
