@@ -62,11 +62,11 @@
 // bytes a binary packet holds while its attachments arrive
 // (Engine.MaxHTTPBufferSize) and the time it may wait for them
 // (AttachmentTimeout, 20 s), and MaxPendingEvents (1024 events waiting for
-// a busy socket's handler). Over one of them the connection closes, with
-// "parse error" or "transport error" and one log line. EventRateLimit,
-// off by default, bounds the rate of each socket's events; it is the only
-// bound on the handler goroutines of ConcurrentHandlers, which runs each
-// event on a goroutine of its own. The wait for an acknowledgement of
+// a busy socket's handler, or with ConcurrentHandlers, which runs each
+// event on a goroutine of its own, 1024 of a socket's handlers running at
+// once). Over one of them the connection closes, with "parse error" or
+// "transport error" and one log line. EventRateLimit, off by default,
+// bounds the rate of each socket's events. The wait for an acknowledgement of
 // EmitWithAck, Call or a broadcast ends with the emit's Timeout or its
 // context's deadline, else after AckTimeout (60 s); a socket's AckFunc
 // waits for its Timeout, or without one until the socket disconnects. With

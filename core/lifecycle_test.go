@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -371,6 +372,43 @@ func TestMaxPendingEvents(t *testing.T) {
 	if got := calm.Call(t, "/", "ok").ArgsText(); got != `["ok"]` {
 		t.Errorf("the other client: %s", got)
 	}
+}
+
+// TestMaxConcurrentHandlers checks that with ConcurrentHandlers a client
+// cannot keep more than MaxPendingEvents handlers running: the one that
+// tries is disconnected, the others are not affected.
+func TestMaxConcurrentHandlers(t *testing.T) {
+	const limit = 3
+	ts := newServer(t, core.Options{ConcurrentHandlers: true, MaxPendingEvents: limit})
+	release := make(chan struct{})
+	var running, most atomic.Int32
+	reasons := make(chan core.DisconnectReason, 2)
+	ts.On("block", func(*core.Socket) {
+		n := running.Add(1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		<-release
+		running.Add(-1)
+	})
+	ts.On("ok", func(*core.Socket) string { return "ok" })
+	ts.OnDisconnect(func(_ *core.Socket, r core.DisconnectReason) { reasons <- r })
+	flood, calm := ts.dial(t), ts.dial(t)
+	flood.Join(t, "/", nil)
+	calm.Join(t, "/", nil)
+	for range 10 * limit {
+		flood.EmitOn("/", "block")
+	}
+	flood.WaitClosed(t)
+	if r := recv(t, reasons); r != core.ReasonTransportError {
+		t.Errorf("reason %q", r)
+	}
+	if n := most.Load(); n > limit {
+		t.Errorf("%d handlers ran at once, want at most %d", n, limit)
+	}
+	if got := calm.Call(t, "/", "ok").ArgsText(); got != `["ok"]` {
+		t.Errorf("the other client: %s", got)
+	}
+	close(release)
 }
 
 // logLines returns the JSON log records written to l.

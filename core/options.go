@@ -47,13 +47,13 @@ type Options struct {
 	// Zero: the handler runs first and may refuse with CONNECT_ERROR.
 	AlwaysConnect bool
 	// ConcurrentHandlers runs each event handler on its own goroutine
-	// (python-socketio's async_handlers). MaxPendingEvents does not apply
-	// then: nothing bounds the number of a client's handler goroutines
-	// but EventRateLimit. Zero: the handlers of one socket run one at a
-	// time, in arrival order.
+	// (python-socketio's async_handlers); MaxPendingEvents then bounds the
+	// handlers of one socket running at once. Zero: the handlers of one
+	// socket run one at a time, in arrival order.
 	ConcurrentHandlers bool
 	// MaxPendingEvents bounds the events waiting for a busy socket's
-	// handler; a client exceeding it is disconnected ("transport error").
+	// handler (with ConcurrentHandlers, the socket's handlers running at
+	// once); a client exceeding it is disconnected ("transport error").
 	// Zero: 1024.
 	MaxPendingEvents int
 

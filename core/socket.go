@@ -57,6 +57,10 @@ type Socket struct {
 
 	hasAnyOut atomic.Bool // anyOut is not empty
 
+	// concurrent counts the handlers running on goroutines of their own
+	// (ConcurrentHandlers), bounded by MaxPendingEvents.
+	concurrent atomic.Int32
+
 	// While the socket is being accepted (its middleware and connect
 	// handler run), what is sent to it waits in held: the client must
 	// receive the CONNECT first. Refused, the socket drops it.
@@ -792,7 +796,7 @@ func (s *Socket) onEvent(p *parser.Packet) {
 	s.logEvent("sio: event received", p.Event, p.ID, p.HasID)
 	job := func() { s.dispatch(p) }
 	if s.nsp.srv.opts.ConcurrentHandlers && s.Connected() {
-		s.goHandler(job)
+		s.goConcurrent(job)
 		return
 	}
 	// An event that arrives while the connection is being accepted waits
@@ -932,6 +936,23 @@ func (s *Socket) enqueue(job func()) {
 		return
 	}
 	s.pushLocked(job)
+}
+
+// goConcurrent runs job on a goroutine of its own (ConcurrentHandlers).
+// A client with more than MaxPendingEvents of them still running is
+// disconnected, as a sequential socket's queue overflow is.
+func (s *Socket) goConcurrent(job func()) {
+	limit := s.nsp.srv.opts.MaxPendingEvents
+	if int(s.concurrent.Add(1)) > limit {
+		s.concurrent.Add(-1)
+		s.nsp.srv.log.Warn("sio: too many running handlers, disconnecting", "sid", s.id, "nsp", s.nsp.name)
+		s.client.conn.Abort(engineio.ReasonTransportError, fmt.Errorf("sio: more than %d running handlers", limit))
+		return
+	}
+	s.goHandler(func() {
+		defer s.concurrent.Add(-1)
+		job()
+	})
 }
 
 // enqueueAlways adds job even after the socket has left.
