@@ -84,21 +84,20 @@ func New(url string, opts Options) (*Bus, error) {
 		return min(100*time.Millisecond<<min(n, 5), time.Second)
 	}), kgo.MetadataMinAge(250*time.Millisecond))
 	b.base = base
-	popts := append(append([]kgo.Opt{}, base...),
+	popts := []kgo.Opt{
 		kgo.RecordDeliveryTimeout(opts.DeliveryTimeout),
 		kgo.ProducerLinger(0),
-		kgo.MaxBufferedRecords(opts.MaxInFlight+1),
+		kgo.MaxBufferedRecords(opts.MaxInFlight + 1),
 		kgo.UnknownTopicRetries(-1),
 		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(namespaceHasher)),
-	)
+	}
 	switch opts.Acks {
 	case AcksLeader:
 		popts = append(popts, kgo.RequiredAcks(kgo.LeaderAck()), kgo.DisableIdempotentWrite())
 	case AcksNone:
 		popts = append(popts, kgo.RequiredAcks(kgo.NoAck()), kgo.DisableIdempotentWrite())
 	}
-	popts = append(popts, opts.ClientOptions...)
-	prod, err := kgo.NewClient(popts...)
+	prod, err := kgo.NewClient(b.clientOpts(popts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("sio/kafkaq: %s: %w", redact(url), err)
 	}
@@ -260,7 +259,7 @@ func (b *Bus) consume(ctx context.Context, topic string, fromStart bool) error {
 		return queue.ErrClosed
 	}
 	if b.cons == nil {
-		cons, err := kgo.NewClient(append(append([]kgo.Opt{}, b.base...),
+		cons, err := kgo.NewClient(b.clientOpts(
 			kgo.ConsumePartitions(ends),
 			kgo.ConsumeResetOffset(kgo.NewOffset().AtEnd()),
 			kgo.FetchMaxWait(time.Second))...)
@@ -287,7 +286,7 @@ func (b *Bus) consumeGroup(ctx context.Context, topic string) error {
 	}
 	b.assigned[topic] = ready
 	if b.cons == nil {
-		cons, err := kgo.NewClient(append(append([]kgo.Opt{}, b.base...),
+		cons, err := kgo.NewClient(b.clientOpts(
 			kgo.ConsumerGroup(b.opts.Group),
 			kgo.ConsumeTopics(topic),
 			kgo.ConsumeResetOffset(kgo.NewOffset().AfterMilli(time.Now().UnixMilli())),
@@ -321,6 +320,13 @@ func (b *Bus) onAssigned(_ context.Context, _ *kgo.Client, assigned map[string][
 			delete(b.assigned, topic)
 		}
 	}
+}
+
+// clientOpts returns the options of a client: the connection options,
+// then opts, then Options.ClientOptions.
+func (b *Bus) clientOpts(opts ...kgo.Opt) []kgo.Opt {
+	all := append(append([]kgo.Opt{}, b.base...), opts...)
+	return append(all, b.opts.ClientOptions...)
 }
 
 // createTopic creates topic unless it exists (once per topic).

@@ -190,7 +190,7 @@ func (b *LogBus) ReadLog(ctx context.Context, channel, offset string, fn func(of
 	if o+1 == end.Offset {
 		return nil
 	}
-	cl, err := kgo.NewClient(append(append([]kgo.Opt{}, b.base...),
+	cl, err := kgo.NewClient(b.clientOpts(
 		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: {p: kgo.NewOffset().At(o + 1)}}),
 		kgo.FetchMaxWait(100*time.Millisecond))...)
 	if err != nil {
