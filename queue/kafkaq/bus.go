@@ -52,7 +52,8 @@ type Bus struct {
 	mu       sync.Mutex // guards the fields below
 	cons     *kgo.Client
 	topics   map[string]bool
-	assigned map[string]chan struct{} // group mode: closed when the topic is assigned
+	assigned map[string]chan struct{}        // group mode: closed when the topic is assigned
+	starts   map[string]map[int32]kgo.Offset // group mode: where a partition without a commit starts
 	pollDone chan struct{}
 }
 
@@ -79,6 +80,7 @@ func New(url string, opts Options) (*Bus, error) {
 		slots:    make(chan struct{}, opts.MaxInFlight),
 		topics:   make(map[string]bool),
 		assigned: make(map[string]chan struct{}),
+		starts:   make(map[string]map[int32]kgo.Offset),
 	}
 	base = append(base, kgo.WithHooks(hooks{b}), kgo.RetryBackoffFn(func(n int) time.Duration {
 		return min(100*time.Millisecond<<min(n, 5), time.Second)
@@ -215,7 +217,8 @@ func (b *Bus) publishError(err error) error {
 // is missing and, the first time the topic is needed, starts reading
 // every partition from the current end (the offsets are listed before
 // Subscribe returns, so every later message is read), or joins the
-// topic with the node's group.
+// topic with the node's group (its partitions without a committed offset
+// start at the ends listed first).
 func (b *Bus) Subscribe(ctx context.Context, channel string, fn func(msg []byte)) (func(), error) {
 	if b.opts.WriteOnly {
 		return nil, ErrWriteOnly
@@ -246,12 +249,12 @@ func (b *Bus) consume(ctx context.Context, topic string, fromStart bool) error {
 	if err := b.createTopic(ctx, topic); err != nil {
 		return err
 	}
-	if b.opts.Group != "" {
-		return b.consumeGroup(ctx, topic)
-	}
 	ends, err := b.offsets(ctx, topic, fromStart)
 	if err != nil {
 		return err
+	}
+	if b.opts.Group != "" {
+		return b.consumeGroup(ctx, topic, ends[topic])
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -275,9 +278,9 @@ func (b *Bus) consume(ctx context.Context, topic string, fromStart bool) error {
 }
 
 // consumeGroup joins topic with the node's group and waits until the
-// group assigns it: the records from the time of the group's first start
-// are read (the reset offset of a new group).
-func (b *Bus) consumeGroup(ctx context.Context, topic string) error {
+// group assigns it. A partition of topic without a committed offset
+// starts at its offset in ends, listed before (see startOffsets).
+func (b *Bus) consumeGroup(ctx context.Context, topic string, ends map[int32]kgo.Offset) error {
 	ready := make(chan struct{})
 	b.mu.Lock()
 	if b.closed.Load() {
@@ -285,15 +288,19 @@ func (b *Bus) consumeGroup(ctx context.Context, topic string) error {
 		return queue.ErrClosed
 	}
 	b.assigned[topic] = ready
+	b.starts[topic] = ends
 	if b.cons == nil {
 		cons, err := kgo.NewClient(b.clientOpts(
 			kgo.ConsumerGroup(b.opts.Group),
 			kgo.ConsumeTopics(topic),
+			kgo.ConsumeStartOffset(groupStart),
 			kgo.ConsumeResetOffset(kgo.NewOffset().AfterMilli(time.Now().UnixMilli())),
 			kgo.FetchMaxWait(time.Second),
+			kgo.AdjustFetchOffsetsFn(b.startOffsets),
 			kgo.OnPartitionsAssigned(b.onAssigned))...)
 		if err != nil {
 			delete(b.assigned, topic)
+			delete(b.starts, topic)
 			b.mu.Unlock()
 			return fmt.Errorf("sio/kafkaq: consumer: %w", err)
 		}
@@ -309,6 +316,34 @@ func (b *Bus) consumeGroup(ctx context.Context, topic string) error {
 	case <-ctx.Done():
 		return fmt.Errorf("sio/kafkaq: waiting for group %q to assign topic %q: %w", b.opts.Group, topic, ctx.Err())
 	}
+}
+
+// groupStart is the group consumer's start offset, which franz-go gives
+// the assigned partitions without a committed offset; startOffsets
+// replaces it.
+var groupStart = kgo.NewOffset().AtStart()
+
+// startOffsets is the group consumer's AdjustFetchOffsetsFn: offsets are
+// the newly assigned partitions' committed offsets, or groupStart for
+// those without one. These start at the end listed when their topic was
+// first subscribed, as a bus without a group does: every record
+// published after Subscribe returned is at or after it. (Were franz-go to
+// list a start by time or at the end itself, it would do so after the
+// assignment, so after Subscribe returned, and by time in two requests,
+// the time and then the end, skipping a record stored between the two.)
+// A partition the listing did not know, created after it, starts at its
+// start.
+func (b *Bus) startOffsets(_ context.Context, offsets map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for topic, parts := range offsets {
+		for p, o := range parts {
+			if s, ok := b.starts[topic][p]; ok && o == groupStart {
+				parts[p] = s
+			}
+		}
+	}
+	return offsets, nil
 }
 
 func (b *Bus) onAssigned(_ context.Context, _ *kgo.Client, assigned map[string][]int32) {

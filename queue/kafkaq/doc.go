@@ -31,10 +31,10 @@
 // sees every message, as with python-socketio's KafkaManager. A node
 // receives the replies addressed to the other nodes too, and drops them.
 // With Options.Group set, the node consumes with that consumer group
-// instead (one group per node; Subscribe waits for the group's
-// assignment): a new group starts with the records produced from the time
-// it starts, by the producers' clocks; a restarted node with the same
-// group resumes at its committed offsets.
+// instead (one group per node; Subscribe lists the end offsets too, then
+// waits for the group's assignment): a partition without a committed
+// offset starts at the end listed when its topic was first subscribed; a
+// restarted node with the same group resumes at its committed offsets.
 //
 // # Producing
 //
