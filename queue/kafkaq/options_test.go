@@ -43,4 +43,3 @@ func TestClientOptionsEveryClient(t *testing.T) {
 		}
 	}
 }
-
