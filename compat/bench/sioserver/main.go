@@ -116,6 +116,9 @@ func main() {
 		defer release()
 	}
 	srv := newServer(m)
+	if err := instrument(srv); err != nil {
+		log.Fatal(err)
+	}
 	if *adapter == "fiber" {
 		if *probe {
 			return

@@ -106,7 +106,7 @@ func main() {
 	var servers, scenarios, scaleServers, curve, curveServers string
 	flag.BoolVar(&o.quick, "quick", false, "smoke check: tiny sizes, short windows, one pass")
 	flag.IntVar(&o.passes, "passes", 0, "passes over the matrix (default 3, quick 1)")
-	flag.StringVar(&servers, "servers", "all", "comma-separated servers (floor,node,python,zishang,sio-std,sio-gin,sio-echo,sio-fiber) or all")
+	flag.StringVar(&servers, "servers", "all", "comma-separated servers (floor,node,python,zishang,sio-std,sio-gin,sio-echo,sio-fiber; sio-std-metrics,sio-std-admin only by name) or all")
 	flag.StringVar(&scenarios, "scenarios", "all", "comma-separated scenario ids, or all")
 	flag.StringVar(&scaleServers, "scale-servers", "all", "servers for the scale run, or all")
 	flag.BoolVar(&o.noScale, "no-scale", false, "skip the scale run")
@@ -300,7 +300,7 @@ func run(o *options) error {
 	}
 	var servers []*server
 	for _, s := range all {
-		if !wanted(o.servers, s.Name) {
+		if !wanted(o.servers, s.Name) || (s.Extra && o.servers == nil) {
 			continue
 		}
 		servers = append(servers, s)

@@ -20,6 +20,8 @@ type server struct {
 	Argv    func(addr, prof string) []string
 	Version string
 	Skip    string // why it cannot run here, if it cannot
+	// Extra servers run only when -servers names them (not with all).
+	Extra bool
 }
 
 // fits reports whether the server can run scenario sc.
@@ -66,6 +68,24 @@ func knownServers(o *options) []*server {
 			s.Skip = "bin/sioserver missing: it did not build against this checkout (see the output of run)"
 		} else if _, err := output(".", bin("sioserver"), "-adapter", a, "-probe"); err != nil {
 			s.Skip = "not wired yet: see the TODO in compat/bench/sioserver/main.go"
+		} else if v, err := output(".", bin("sioserver"), "-version"); err == nil {
+			s.Version = v
+		}
+		list = append(list, s)
+	}
+	// sio-std with its instrumentation on, to measure what it costs.
+	for _, v := range []struct {
+		name, what string
+		flags      []string
+	}{
+		{"sio-std-metrics", "package metrics' Prometheus collectors", []string{"-metrics"}},
+		{"sio-std-admin", "the Admin UI's instrumentation, production mode", []string{"-admin", "production"}},
+	} {
+		s := &server{Name: v.name, Label: "sio, -adapter std with " + v.what + " (compat/bench/sioserver " + strings.Join(v.flags, " ") + ")",
+			Kind: "sio", Polling: true, Profiles: true, Dir: ".", Extra: true,
+			Argv: goServer("sioserver", append([]string{"-adapter", "std"}, v.flags...)...)}
+		if _, err := os.Stat(bin("sioserver")); err != nil {
+			s.Skip = "bin/sioserver missing: it did not build against this checkout (see the output of run)"
 		} else if v, err := output(".", bin("sioserver"), "-version"); err == nil {
 			s.Version = v
 		}
