@@ -61,33 +61,31 @@ func knownServers(o *options) []*server {
 	}
 	list = append(list, floor)
 
-	for _, a := range []string{"std", "gin", "echo", "fiber"} {
-		s := &server{Name: "sio-" + a, Label: "sio, -adapter " + a + " (compat/bench/sioserver)", Kind: "sio",
-			Polling: true, Profiles: true, Dir: ".", Argv: goServer("sioserver", "-adapter", a)}
-		if _, err := os.Stat(bin("sioserver")); err != nil {
-			s.Skip = "bin/sioserver missing: it did not build against this checkout (see the output of run)"
-		} else if _, err := output(".", bin("sioserver"), "-adapter", a, "-probe"); err != nil {
-			s.Skip = "not wired yet: see the TODO in compat/bench/sioserver/main.go"
-		} else if v, err := output(".", bin("sioserver"), "-version"); err == nil {
-			s.Version = v
-		}
-		list = append(list, s)
+	// sio on each adapter, and sio-std with its instrumentation on (run
+	// only when named) to measure what that costs.
+	type sioVariant struct {
+		name, adapter, with string
+		flags               []string
+		extra               bool
 	}
-	// sio-std with its instrumentation on, to measure what it costs.
-	for _, v := range []struct {
-		name, what string
-		flags      []string
-	}{
-		{"sio-std-metrics", "package metrics' Prometheus collectors", []string{"-metrics"}},
-		{"sio-std-admin", "the Admin UI's instrumentation, production mode", []string{"-admin", "production"}},
-	} {
-		s := &server{Name: v.name, Label: "sio, -adapter std with " + v.what + " (compat/bench/sioserver " + strings.Join(v.flags, " ") + ")",
-			Kind: "sio", Polling: true, Profiles: true, Dir: ".", Extra: true,
-			Argv: goServer("sioserver", append([]string{"-adapter", "std"}, v.flags...)...)}
+	variants := []sioVariant{{name: "sio-std", adapter: "std"}, {name: "sio-gin", adapter: "gin"},
+		{name: "sio-echo", adapter: "echo"}, {name: "sio-fiber", adapter: "fiber"},
+		{name: "sio-std-metrics", adapter: "std", with: "package metrics' Prometheus collectors", flags: []string{"-metrics"}, extra: true},
+		{name: "sio-std-admin", adapter: "std", with: "the Admin UI's instrumentation, production mode", flags: []string{"-admin", "production"}, extra: true}}
+	for _, v := range variants {
+		args := append([]string{"-adapter", v.adapter}, v.flags...)
+		label := "sio, -adapter " + v.adapter + " (compat/bench/sioserver)"
+		if v.with != "" {
+			label = "sio, -adapter " + v.adapter + " with " + v.with + " (compat/bench/sioserver " + strings.Join(args, " ") + ")"
+		}
+		s := &server{Name: v.name, Label: label, Kind: "sio", Polling: true, Profiles: true, Dir: ".",
+			Extra: v.extra, Argv: goServer("sioserver", args...)}
 		if _, err := os.Stat(bin("sioserver")); err != nil {
 			s.Skip = "bin/sioserver missing: it did not build against this checkout (see the output of run)"
-		} else if v, err := output(".", bin("sioserver"), "-version"); err == nil {
-			s.Version = v
+		} else if _, err := output(".", bin("sioserver"), "-adapter", v.adapter, "-probe"); err != nil {
+			s.Skip = "not wired yet: see the TODO in compat/bench/sioserver/main.go"
+		} else if ver, err := output(".", bin("sioserver"), "-version"); err == nil {
+			s.Version = ver
 		}
 		list = append(list, s)
 	}
