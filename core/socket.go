@@ -949,10 +949,13 @@ func (s *Socket) goConcurrent(job func()) {
 		s.client.conn.Abort(engineio.ReasonTransportError, fmt.Errorf("sio: more than %d running handlers", limit))
 		return
 	}
-	s.goHandler(func() {
+	srv := s.nsp.srv
+	srv.busy.add()
+	go func() {
+		defer srv.busy.done()
 		defer s.concurrent.Add(-1)
 		job()
-	})
+	}()
 }
 
 // enqueueAlways adds job even after the socket has left.
